@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Make sure PostgreSQL and Redis answer on 127.0.0.1 (tests and benchmarks need both).
+# Installs Debian's packages when they are missing; starts them when they are down.
+set -euo pipefail
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+if ! command -v pg_ctlcluster >/dev/null 2>&1 || ! command -v redis-server >/dev/null 2>&1; then
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql redis-server >/dev/null
+fi
+
+if ! pg_isready -h 127.0.0.1 -p 5432 -q; then
+  version=$(ls /etc/postgresql | sort -n | tail -1)
+  hba=/etc/postgresql/$version/main/pg_hba.conf
+  if ! grep -q "^host all all 127.0.0.1/32 trust" "$hba"; then
+    # Local test server only: trust loopback connections, as the tests expect.
+    as_root sed -i '1i host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust' "$hba"
+  fi
+  as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start
+  for _ in $(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
+fi
+pg_isready -h 127.0.0.1 -p 5432
+
+if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
+  for _ in $(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 0.5; done
+fi
+redis-cli -h 127.0.0.1 -p 6379 ping

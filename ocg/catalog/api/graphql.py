@@ -1,0 +1,128 @@
+"""The catalog's part of the storefront GraphQL schema."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import graphene
+from django.conf import settings
+from graphql import GraphQLError
+
+from ocg.catalog import queries
+from ocg.catalog.domain import InvalidProduct
+from ocg.catalog.projections import ProductProjection
+from ocg.spine.eventstore import applications
+from ocg.spine.graphql import DomainMutation
+from ocg.spine.permissions import MANAGE_ALL_PRODUCTS, MANAGE_PRODUCTS, has_permission
+from ocg.spine.projections import wait_for_projection
+
+MAX_PAGE_SIZE = 100
+
+
+class Money(graphene.ObjectType):
+    amount = graphene.String(required=True, description="A decimal amount, as a string to keep it exact.")
+    currency = graphene.String(required=True, description="ISO 4217 code.")
+
+
+class Product(graphene.ObjectType):
+    id = graphene.UUID(required=True)
+    name = graphene.String(required=True)
+    price = graphene.Field(Money, required=True)
+    designer_id = graphene.UUID()
+    version = graphene.Int(required=True)
+    created_at = graphene.DateTime(required=True)
+    updated_at = graphene.DateTime(required=True)
+
+    @staticmethod
+    def resolve_price(row: Any, info: graphene.ResolveInfo) -> Money:
+        return Money(amount=str(row.price), currency=row.currency)
+
+
+class Query(graphene.ObjectType):
+    product = graphene.Field(Product, id=graphene.UUID(required=True))
+    products = graphene.List(
+        graphene.NonNull(Product),
+        required=True,
+        first=graphene.Int(default_value=20),
+        offset=graphene.Int(default_value=0),
+    )
+    product_count = graphene.Int(required=True)
+
+    @staticmethod
+    def resolve_product(root: Any, info: graphene.ResolveInfo, id: Any) -> Any:
+        return queries.product(id)
+
+    @staticmethod
+    def resolve_products(root: Any, info: graphene.ResolveInfo, first: int, offset: int) -> list[Any]:
+        if not 1 <= first <= MAX_PAGE_SIZE:
+            raise graphene_error(f"first must be between 1 and {MAX_PAGE_SIZE}")
+        if offset < 0:
+            raise graphene_error("offset must not be negative")
+        return queries.products(first=first, offset=offset)
+
+    @staticmethod
+    def resolve_product_count(root: Any, info: graphene.ResolveInfo) -> int:
+        return queries.product_count()
+
+
+def graphene_error(message: str) -> Exception:
+    return GraphQLError(message, extensions={"code": "invalid"})
+
+
+def parse_price(amount: str) -> Decimal:
+    try:
+        return Decimal(amount)
+    except (InvalidOperation, TypeError):
+        raise InvalidProduct("The price must be a decimal amount such as 1250.00.", field="price") from None
+
+
+def read_product(product_id: Any) -> Any:
+    wait_for_projection(ProductProjection.name, settings.PROJECTION_WAIT_SECONDS)
+    return queries.product(product_id)
+
+
+class ProductCreateInput(graphene.InputObjectType):
+    name = graphene.String(required=True)
+    price = graphene.String(required=True, description="Decimal amount, e.g. \"1250.00\".")
+    currency = graphene.String(required=True)
+
+
+class ProductCreate(DomainMutation):
+    permission = MANAGE_PRODUCTS
+    result = graphene.Field(Product)
+
+    class Arguments:
+        input = ProductCreateInput(required=True)
+
+    @classmethod
+    def perform(cls, info: graphene.ResolveInfo, input: Any) -> Any:
+        product_id = applications.get("catalog").create_product(
+            name=input.name, price=parse_price(input.price), currency=input.currency,
+            designer_id=acting_designer_id(info.context.user),
+        )
+        return read_product(product_id)
+
+
+class ProductRename(DomainMutation):
+    permission = MANAGE_PRODUCTS
+    result = graphene.Field(Product)
+
+    class Arguments:
+        id = graphene.UUID(required=True)
+        name = graphene.String(required=True)
+
+    @classmethod
+    def perform(cls, info: graphene.ResolveInfo, id: Any, name: str) -> Any:
+        applications.get("catalog").rename_product(id, name, acting_designer_id(info.context.user))
+        return read_product(id)
+
+
+def acting_designer_id(user: Any) -> Any:
+    """Designers act on their own products; staff (None) act on any."""
+    return None if has_permission(user, MANAGE_ALL_PRODUCTS) else user.id
+
+
+class Mutation(graphene.ObjectType):
+    product_create = ProductCreate.Field()
+    product_rename = ProductRename.Field()

@@ -1,0 +1,16 @@
+"""The storefront's one GraphQL schema, composed from each context's Query and Mutation."""
+
+import graphene
+
+from ocg.catalog.api import graphql as catalog
+
+
+class Query(catalog.Query, graphene.ObjectType):
+    pass
+
+
+class Mutation(catalog.Mutation, graphene.ObjectType):
+    pass
+
+
+schema = graphene.Schema(query=Query, mutation=Mutation)

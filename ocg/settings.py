@@ -1,0 +1,183 @@
+"""The one settings module. Every value comes from the environment; see the README's table."""
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from ocg.spine.env import env, env_bool, env_int, env_list
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env("OCG_VAR_DIR", str(BASE_DIR / "var")))
+
+DEBUG = env_bool("DEBUG")
+
+# A key that is only good for local development: refused unless DEBUG is on.
+INSECURE_DEVELOPMENT_KEY = "insecure-development-key-never-use-in-production"
+SECRET_KEY = env("SECRET_KEY") or (INSECURE_DEVELOPMENT_KEY if DEBUG else None)
+if not DEBUG and (not SECRET_KEY or SECRET_KEY == INSECURE_DEVELOPMENT_KEY):
+    raise ImproperlyConfigured(
+        "SECRET_KEY is not set. Set SECRET_KEY (or SECRET_KEY_FILE) to a long random value, "
+        "or set DEBUG=1 for local development."
+    )
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
+if not DEBUG and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS is not set. List the host names this deployment answers to.")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "channels",
+    "graphene_django",
+    "django_celery_beat",
+    "ocg.spine",
+    "ocg.identity",
+    "ocg.catalog",
+    "ocg.orders",
+    "ocg.negotiation",
+    "ocg.payments",
+    "ocg.backoffice",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "ocg.urls"
+ASGI_APPLICATION = "ocg.asgi.application"
+WSGI_APPLICATION = "ocg.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# Database: PostgreSQL in production and tests, a SQLite file for the embedded `make run`.
+DATABASE_URL = env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'ocg.sqlite3'}")
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Under ASGI, CONN_MAX_AGE gives no reuse (each sync view runs in a new thread): use the pool.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "pool": {
+            "min_size": env_int("DB_POOL_MIN_SIZE", 2),
+            "max_size": env_int("DB_POOL_MAX_SIZE", 10),
+            "timeout": 10,
+        },
+    }
+else:
+    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+EMBEDDED = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+if EMBEDDED:
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+
+# Event store: one eventsourcing Application per bounded context, each with its own events table.
+EVENT_STORE = {
+    "APPLICATIONS": {
+        "catalog": "ocg.catalog.application.CatalogApplication",
+        "identity": "ocg.identity.application.IdentityApplication",
+        "orders": "ocg.orders.application.OrdersApplication",
+        "negotiation": "ocg.negotiation.application.NegotiationApplication",
+        "payments": "ocg.payments.application.PaymentsApplication",
+        "backoffice": "ocg.backoffice.application.BackofficeApplication",
+    },
+    # The SQLite file for events in embedded mode (PostgreSQL mode uses DATABASE_URL's database).
+    "SQLITE_PATH": env("EVENT_STORE_SQLITE_PATH", str(VAR_DIR / "events.sqlite3")),
+    "POOL_SIZE": env_int("EVENT_STORE_POOL_SIZE", 5),
+    "LOCK_TIMEOUT_SECONDS": env_int("EVENT_STORE_LOCK_TIMEOUT", 5),
+    "CONFLICT_RETRIES": env_int("EVENT_STORE_CONFLICT_RETRIES", 3),
+}
+
+# Each context's base domain error; GraphQL and REST map them to clients in one place.
+DOMAIN_ERRORS = [
+    "ocg.catalog.domain.CatalogError",
+]
+
+PROJECTIONS = [
+    "ocg.catalog.projections.ProductProjection",
+]
+# How long a mutation waits for its projection before answering (read-your-writes).
+PROJECTION_WAIT_SECONDS = float(env("PROJECTION_WAIT_SECONDS", "2.0"))
+PROJECTION_POLL_SECONDS = float(env("PROJECTION_POLL_SECONDS", "1.0"))
+
+# Kafka: the relay stays idle unless brokers are configured.
+KAFKA_BOOTSTRAP_SERVERS = env("KAFKA_BOOTSTRAP_SERVERS")
+KAFKA_TOPIC_PARTITIONS = env_int("KAFKA_TOPIC_PARTITIONS", 3)
+KAFKA_TOPIC_REPLICATION = env_int("KAFKA_TOPIC_REPLICATION", 1)
+# How long the relay lets the producer retry one message before failing the batch and starting over.
+KAFKA_MESSAGE_TIMEOUT_MS = env_int("KAFKA_MESSAGE_TIMEOUT_MS", 60_000)
+KAFKA_PRODUCER_OPTIONS: dict[str, object] = {}
+
+# Redis: cache and channel layer; in-memory when unset (embedded mode).
+REDIS_URL = env("REDIS_URL")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "capacity": env_int("CHANNEL_LAYER_CAPACITY", 1000)},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# Celery: a Redis broker when configured, otherwise tasks run inside the process.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL or "memory://")
+CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_TIMEZONE = "UTC"
+
+AUTH_USER_MODEL = "identity.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+GRAPHENE = {"SCHEMA": "ocg.schema.schema"}
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}

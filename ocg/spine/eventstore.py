@@ -1,0 +1,182 @@
+"""Each bounded context's eventsourcing Application, built once per process from Django's settings.
+
+PostgreSQL mode writes each context's events to its own table ("<context>_events") in the
+DATABASE_URL database, through the library's PL/pgSQL insert function (lock and insert in one
+round trip). Embedded mode writes to one SQLite file beside the Django database.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, ParamSpec, TypeVar
+
+import psycopg
+from django.conf import settings
+from psycopg import sql
+from django.utils.module_loading import import_string
+from eventsourcing.application import Application
+from eventsourcing.persistence import IntegrityError, Recording
+
+from ocg.spine.errors import ConcurrencyConflict
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# Positions this context (request, task, thread) has written, by context name: read-your-writes.
+_written_positions: ContextVar[dict[str, int] | None] = ContextVar("ocg_written_positions", default=None)
+
+
+class ContextApplication(Application):
+    """Base of every context's application: records the positions it wrote for read-your-writes."""
+
+    is_snapshotting_enabled = False
+
+    def _notify(self, recordings: list[Recording]) -> None:
+        super()._notify(recordings)
+        if recordings:
+            positions = dict(_written_positions.get() or {})
+            positions[self.name] = max(r.notification.id for r in recordings)
+            _written_positions.set(positions)
+
+
+def command(method: Callable[P, R]) -> Callable[P, R]:
+    """Retry a command whose save lost an optimistic-concurrency race, a bounded number of times.
+
+    The whole command runs again, so it re-reads the aggregate and re-checks its rules.
+    """
+
+    @functools.wraps(method)
+    def retrying(*args: P.args, **kwargs: P.kwargs) -> R:
+        retries = settings.EVENT_STORE["CONFLICT_RETRIES"]
+        for attempt in range(retries + 1):
+            try:
+                return method(*args, **kwargs)
+            except IntegrityError as error:
+                if attempt == retries:
+                    raise ConcurrencyConflict(
+                        f"{method.__name__} kept conflicting with concurrent changes; try again"
+                    ) from error
+        raise AssertionError("unreachable")
+
+    return retrying
+
+
+def written_positions() -> dict[str, int]:
+    """The last position this execution context wrote to each context's events table."""
+    return dict(_written_positions.get() or {})
+
+
+@contextmanager
+def tracking_written_positions() -> Iterator[dict[str, int]]:
+    """Scope read-your-writes tracking to one request or task."""
+    token = _written_positions.set({})
+    try:
+        yield _written_positions.get()  # type: ignore[misc]
+    finally:
+        _written_positions.reset(token)
+
+
+def uses_postgresql() -> bool:
+    return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+
+def postgres_conninfo(application_name: str = "ocg") -> str:
+    database = settings.DATABASES["default"]
+    return psycopg.conninfo.make_conninfo(
+        dbname=database["NAME"],
+        host=database.get("HOST") or "127.0.0.1",
+        port=str(database.get("PORT") or 5432),
+        user=database.get("USER") or "postgres",
+        password=database.get("PASSWORD") or None,
+        application_name=application_name,
+    )
+
+
+def events_table(application: Application) -> str:
+    """The schema-qualified name of an application's events table."""
+    recorder = application.recorder
+    schema = getattr(getattr(recorder, "datastore", None), "schema", None)
+    return f"{schema}.{recorder.events_table_name}" if schema else recorder.events_table_name
+
+
+def eventsourcing_environment(name: str) -> dict[str, str]:
+    """The library's settings for one context, derived from Django's default database.
+
+    On PostgreSQL each context gets a schema of its own: the library names its insert function
+    after the id type only, so two contexts in one schema would overwrite each other's function.
+    """
+    database = settings.DATABASES["default"]
+    store = settings.EVENT_STORE
+    if uses_postgresql():
+        return {
+            "POSTGRES_SCHEMA": name,
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": database["NAME"],
+            "POSTGRES_HOST": database.get("HOST") or "127.0.0.1",
+            "POSTGRES_PORT": str(database.get("PORT") or 5432),
+            "POSTGRES_USER": database.get("USER") or "postgres",
+            "POSTGRES_PASSWORD": database.get("PASSWORD") or "",
+            "POSTGRES_POOL_SIZE": str(store["POOL_SIZE"]),
+            "POSTGRES_MAX_OVERFLOW": str(store["POOL_SIZE"]),
+            "POSTGRES_LOCK_TIMEOUT": str(store["LOCK_TIMEOUT_SECONDS"]),
+            "POSTGRES_ENABLE_DB_FUNCTIONS": "y",
+            "ORIGINATOR_ID_TYPE": "uuid",
+        }
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": store["SQLITE_PATH"],
+        "SQLITE_LOCK_TIMEOUT": "20",
+    }
+
+
+
+class ApplicationRegistry:
+    """The one place applications are built and found: `applications.get("catalog")`."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._built: dict[str, ContextApplication] = {}
+
+    @property
+    def names(self) -> list[str]:
+        return list(settings.EVENT_STORE["APPLICATIONS"])
+
+    def get(self, name: str) -> Any:
+        application = self._built.get(name)
+        if application is None:
+            with self._lock:
+                application = self._built.get(name)
+                if application is None:
+                    application = self._build(name)
+                    self._built[name] = application
+        return application
+
+    def all(self) -> dict[str, ContextApplication]:
+        return {name: self.get(name) for name in self.names}
+
+    def close_all(self) -> None:
+        """Close every pool; the next `get` builds afresh (tests, forked workers)."""
+        with self._lock:
+            for application in self._built.values():
+                application.close()
+            self._built.clear()
+
+    def _build(self, name: str) -> ContextApplication:
+        try:
+            path = settings.EVENT_STORE["APPLICATIONS"][name]
+        except KeyError:
+            raise LookupError(f"No bounded context named {name!r}; known: {', '.join(self.names)}") from None
+        application_class = import_string(path)
+        if application_class.name != name:
+            raise LookupError(f"{path}.name is {application_class.name!r}, expected {name!r}")
+        if uses_postgresql():
+            with psycopg.connect(postgres_conninfo(), autocommit=True) as connection:
+                connection.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(name)))
+        return application_class(env=eventsourcing_environment(name))
+
+
+applications = ApplicationRegistry()

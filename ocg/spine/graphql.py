@@ -1,0 +1,77 @@
+"""GraphQL machinery shared by every context: the error type, the mutation base, error masking."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar
+
+import graphene
+from graphene_django.views import GraphQLView
+from graphql import GraphQLError
+
+from ocg.spine.errors import PermissionDenied, Unauthenticated, as_error_dict, is_domain_error
+from ocg.spine.eventstore import tracking_written_positions
+from ocg.spine.permissions import has_permission
+
+logger = logging.getLogger(__name__)
+
+
+class Error(graphene.ObjectType):
+    field = graphene.String(description="The input field at fault, if one is.")
+    code = graphene.String(required=True, description="A stable machine-readable code.")
+    message = graphene.String(required=True)
+
+
+class DomainMutation(graphene.Mutation):
+    """Base of every mutation: declares its permission; returns `{result, errors}`, never raises.
+
+    Subclasses declare `permission` and implement `perform(info, **input)` returning the result.
+    """
+
+    permission: ClassVar[str | None] = None
+
+    errors = graphene.List(graphene.NonNull(Error), required=True)
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def mutate(cls, root: Any, info: graphene.ResolveInfo, **arguments: Any) -> DomainMutation:
+        try:
+            cls.check_permission(info.context.user)
+            with tracking_written_positions():
+                result = cls.perform(info, **arguments)
+        except Exception as error:
+            if not is_domain_error(error):
+                raise
+            return cls(result=None, errors=[as_error_dict(error)])
+        return cls(result=result, errors=[])
+
+    @classmethod
+    def check_permission(cls, user: Any) -> None:
+        if cls.permission is None:
+            return
+        if not user.is_authenticated:
+            raise Unauthenticated("Sign in to do this.")
+        if not has_permission(user, cls.permission):
+            raise PermissionDenied(f"You need the {cls.permission} permission.")
+
+    @classmethod
+    def perform(cls, info: graphene.ResolveInfo, **arguments: Any) -> Any:
+        raise NotImplementedError
+
+
+class OCGGraphQLView(GraphQLView):
+    """Never lets an unexpected exception's text reach the client; it is logged instead."""
+
+    @staticmethod
+    def format_error(error: Exception) -> dict[str, Any]:
+        if isinstance(error, GraphQLError) and error.original_error is not None:
+            original = error.original_error
+            if not isinstance(original, GraphQLError):
+                logger.error("GraphQL resolver failed", exc_info=original)
+                masked = GraphQLError("Internal error", nodes=error.nodes, path=error.path)
+                formatted = masked.formatted
+                formatted["extensions"] = {"code": "internal_error"}
+                return formatted
+        return GraphQLView.format_error(error)

@@ -1,0 +1,211 @@
+"""Projections: event -> read-model writers with exactly-once effect.
+
+A batch of events and the projection's new position commit in ONE database transaction, after
+the position row has been locked and checked; a crash anywhere rolls both back, so a batch takes
+effect exactly once. Events a projection ignores still advance its position.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import close_old_connections, connection, transaction
+from django.db.models import Model
+from django.utils.module_loading import import_string
+
+from ocg.spine.eventstore import applications, written_positions
+from ocg.spine.follow import Follower, FollowerAlreadyRunning
+from ocg.spine.models import ProjectionPosition
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 1000
+MAX_BACKOFF_SECONDS = 30.0
+
+
+class Projection:
+    """Subclass with a stable `name`, the contexts it follows, its read models and `handle`."""
+
+    name: ClassVar[str]
+    sources: ClassVar[tuple[str, ...]]
+    read_models: ClassVar[tuple[type[Model], ...]] = ()
+
+    def handle(self, events: Sequence[Any]) -> None:
+        """Apply a batch of domain events (in log order) to the read models; runs inside the transaction."""
+        raise NotImplementedError
+
+    def clear(self) -> None:
+        """Empty the read models before a rebuild."""
+        with connection.cursor() as cursor:
+            for model in self.read_models:
+                cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")  # noqa: S608
+
+
+def registered_projections() -> dict[str, type[Projection]]:
+    classes = [import_string(path) for path in settings.PROJECTIONS]
+    return {cls.name: cls for cls in classes}
+
+
+def get_projection(name: str) -> Projection:
+    try:
+        return registered_projections()[name]()
+    except KeyError:
+        known = ", ".join(registered_projections())
+        raise LookupError(f"No projection named {name!r}; known: {known}") from None
+
+
+class PositionMoved(Exception):
+    """Another copy advanced the position since this batch was read; the batch is dropped."""
+
+
+class ProjectionRunner:
+    """Feeds one projection from its sources' notification logs, batch by batch."""
+
+    def __init__(
+        self,
+        projection: Projection,
+        *,
+        batch_size: int = BATCH_SIZE,
+        stop: threading.Event | None = None,
+        on_batch: Callable[[str, int], None] | None = None,
+    ) -> None:
+        self.projection = projection
+        self.batch_size = batch_size
+        self.stop = stop or threading.Event()
+        self.on_batch = on_batch
+
+    def position(self, source: str) -> int:
+        row, _ = ProjectionPosition.objects.get_or_create(follower=self.projection.name, source=source)
+        return row.position
+
+    def process_batch(self, source: str) -> int:
+        """Apply the next batch from one source; return how many events it held."""
+        application = applications.get(source)
+        start = self.position(source)
+        notifications = application.recorder.select_notifications(
+            start=start, limit=self.batch_size, inclusive_of_start=False
+        )
+        if not notifications:
+            return 0
+        events = [application.mapper.to_domain_event(notification) for notification in notifications]
+        end = notifications[-1].id
+        try:
+            with transaction.atomic():
+                row = ProjectionPosition.objects.select_for_update().get(
+                    follower=self.projection.name, source=source
+                )
+                if row.position != start:
+                    raise PositionMoved
+                self.projection.handle(events)
+                row.position = end
+                row.save(update_fields=["position", "updated_at"])
+        except PositionMoved:
+            return 0
+        if self.on_batch is not None:
+            self.on_batch(source, end)
+        return len(notifications)
+
+    def catch_up(self) -> int:
+        """Process until every source is drained; return the number of events processed."""
+        total = 0
+        while not self.stop.is_set():
+            processed = sum(self.process_batch(source) for source in self.projection.sources)
+            total += processed
+            if processed == 0:
+                break
+        return total
+
+    def run_forever(self, poll_seconds: float | None = None) -> None:
+        """Run until `stop` is set; a second copy of the same projection waits as a standby."""
+        poll_seconds = settings.PROJECTION_POLL_SECONDS if poll_seconds is None else poll_seconds
+        backoff = 0.5
+        follower = Follower(f"projection:{self.projection.name}", list(self.projection.sources), self.stop)
+        try:
+            with follower:
+                logger.info("projection %s running", self.projection.name)
+                while not self.stop.is_set():
+                    try:
+                        processed = self.catch_up()
+                        backoff = 0.5
+                    except Exception:
+                        logger.exception("projection %s failed; retrying in %.1fs", self.projection.name, backoff)
+                        close_old_connections()
+                        self.stop.wait(backoff)
+                        backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+                        continue
+                    if processed == 0:
+                        follower.wait(poll_seconds)
+        except FollowerAlreadyRunning:
+            if not self.stop.is_set():
+                raise
+        finally:
+            connection.close()
+
+
+def start_in_thread(runner: ProjectionRunner) -> threading.Thread:
+    thread = threading.Thread(target=runner.run_forever, name=f"projection-{runner.projection.name}", daemon=True)
+    thread.start()
+    return thread
+
+
+def wait_for_projection(name: str, timeout: float | None = None) -> bool:
+    """Read-your-writes: block (bounded) until projection `name` has applied what this context wrote.
+
+    Returns False if it has not caught up in time; the caller answers with what is there.
+    """
+    projection_class = registered_projections()[name]
+    targets = {source: pos for source, pos in written_positions().items() if source in projection_class.sources}
+    if not targets:
+        return True
+    deadline = time.monotonic() + (settings.PROJECTION_WAIT_SECONDS if timeout is None else timeout)
+    delay = 0.005
+    while True:
+        reached = dict(
+            ProjectionPosition.objects.filter(follower=name, source__in=targets).values_list("source", "position")
+        )
+        if all(reached.get(source, 0) >= position for source, position in targets.items()):
+            return True
+        if time.monotonic() >= deadline:
+            logger.warning("projection %s did not reach %s in time", name, targets)
+            return False
+        time.sleep(delay)
+        delay = min(delay * 2, 0.05)
+
+
+def lag(follower: str, sources: Sequence[str]) -> dict[str, int]:
+    """Events written but not yet followed, by source."""
+    positions = dict(ProjectionPosition.objects.filter(follower=follower).values_list("source", "position"))
+    result = {}
+    for source in sources:
+        head = applications.get(source).recorder.max_notification_id() or 0
+        result[source] = max(head - positions.get(source, 0), 0)
+    return result
+
+
+def rebuild(projection: Projection, progress: Callable[[int], None] | None = None) -> int:
+    """Empty the read models and replay every source from the start; returns events replayed.
+
+    Holds the projection's one-copy lock, so a running copy must be stopped first.
+    """
+    stop = threading.Event()
+    with Follower(f"projection:{projection.name}", list(projection.sources), stop, wait_for_lock=False):
+        with transaction.atomic():
+            projection.clear()
+            ProjectionPosition.objects.filter(follower=projection.name).delete()
+        runner = ProjectionRunner(projection, stop=stop)
+        total = 0
+        while True:
+            processed = 0
+            for source in projection.sources:
+                count = runner.process_batch(source)
+                processed += count
+                if progress is not None and count:
+                    progress(count)
+            total += processed
+            if processed == 0:
+                return total

@@ -1,0 +1,149 @@
+"""Projections on PostgreSQL: exactly-once under crashes, identical rebuilds, one copy at a time."""
+
+import threading
+from decimal import Decimal
+
+import pytest
+
+from ocg.catalog.models import ProductView
+from ocg.catalog.projections import ProductProjection
+from ocg.spine.follow import FollowerAlreadyRunning
+from ocg.spine.models import ProjectionPosition
+from ocg.spine.projections import ProjectionRunner, rebuild
+
+
+def create_products(catalog, count: int) -> list:
+    return [catalog.create_product(f"Piece {i}", Decimal("100.00") + i, "EUR") for i in range(count)]
+
+
+def position() -> int:
+    return ProjectionPosition.objects.get(follower=ProductProjection.name, source="catalog").position
+
+
+def snapshot() -> list[tuple]:
+    return list(ProductView.objects.order_by("id").values_list("id", "name", "price", "currency", "version"))
+
+
+class CrashingOnce(ProductProjection):
+    """Writes the read model, then dies before the position is recorded: once."""
+
+    def __init__(self):
+        self.crashed = False
+
+    def handle(self, events):
+        super().handle(events)
+        if not self.crashed:
+            self.crashed = True
+            raise RuntimeError("crash between read-model write and position")
+
+
+def test_catch_up_projects_created_and_renamed(catalog):
+    [first, second] = create_products(catalog, 2)
+    catalog.rename_product(first, "Renamed")
+    assert ProjectionRunner(ProductProjection()).catch_up() == 3
+    assert ProductView.objects.get(id=first).name == "Renamed"
+    assert ProductView.objects.get(id=first).version == 2
+    assert ProductView.objects.get(id=second).name == "Piece 1"
+    assert position() == 3
+
+
+def test_a_crash_inside_the_transaction_leaves_nothing_and_the_retry_applies_once(catalog):
+    ids = create_products(catalog, 5)
+    catalog.rename_product(ids[0], "Renamed once")
+    runner = ProjectionRunner(CrashingOnce(), batch_size=4)
+    with pytest.raises(RuntimeError):
+        runner.catch_up()
+    assert ProductView.objects.count() == 0
+    assert position() == 0
+    assert runner.catch_up() == 6
+    assert ProductView.objects.count() == 5
+    assert ProductView.objects.get(id=ids[0]).version == 2
+    assert position() == 6
+
+
+def test_events_the_projection_ignores_still_advance_its_position(catalog):
+    create_products(catalog, 1)
+
+    class IgnoresEverything(ProductProjection):
+        def handle(self, events):
+            pass
+
+    ProjectionRunner(IgnoresEverything()).catch_up()
+    assert position() == 1
+    assert ProductView.objects.count() == 0
+
+
+def test_rebuild_gives_the_identical_read_model(catalog):
+    ids = create_products(catalog, 30)
+    for product_id in ids[::3]:
+        catalog.rename_product(product_id, "Second name")
+    ProjectionRunner(ProductProjection(), batch_size=7).catch_up()
+    before = snapshot()
+    ProductView.objects.filter(id__in=ids[:5]).update(name="corrupted")
+
+    replayed = rebuild(ProductProjection())
+
+    assert replayed == 40
+    assert snapshot() == before
+    assert position() == 40
+
+
+def test_rebuild_refuses_while_the_projection_runs_elsewhere(catalog, run_projection):
+    create_products(catalog, 1)
+    run_projection(ProductProjection.name)
+    with pytest.raises(FollowerAlreadyRunning):
+        for _ in range(50):  # the runner takes its lock as it starts
+            rebuild(ProductProjection())
+            threading.Event().wait(0.05)
+
+
+def test_two_runners_never_apply_the_same_event_twice(catalog):
+    applied: list = []
+    lock = threading.Lock()
+
+    class Counting(ProductProjection):
+        def handle(self, events):
+            super().handle(events)
+            with lock:
+                applied.extend((e.originator_id, e.originator_version) for e in events)
+
+    stop = threading.Event()
+    runners = [ProjectionRunner(Counting(), batch_size=10, stop=stop) for _ in range(2)]
+    threads = [threading.Thread(target=r.run_forever, kwargs={"poll_seconds": 0.05}) for r in runners]
+    for thread in threads:
+        thread.start()
+    ids = create_products(catalog, 150)
+    deadline = threading.Event()
+    for _ in range(200):
+        if ProjectionPosition.objects.filter(follower=Counting.name, position__gte=150).exists():
+            break
+        deadline.wait(0.05)
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=10)
+
+    assert len(applied) == 150
+    assert len(set(applied)) == 150
+    assert ProductView.objects.count() == len(ids)
+
+
+def test_concurrent_catch_up_without_the_lock_still_applies_each_event_once(catalog):
+    """The position row is locked and checked in the transaction, whatever the lock does."""
+    applied: list = []
+    lock = threading.Lock()
+
+    class Counting(ProductProjection):
+        def handle(self, events):
+            super().handle(events)
+            with lock:
+                applied.extend(e.originator_id for e in events)
+
+    create_products(catalog, 200)
+    ProjectionPosition.objects.get_or_create(follower=Counting.name, source="catalog")
+    threads = [threading.Thread(target=ProjectionRunner(Counting(), batch_size=5).catch_up) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(applied) == sorted(set(applied))
+    assert len(applied) == 200
