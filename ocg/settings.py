@@ -117,6 +117,8 @@ DOMAIN_ERRORS = [
 PROJECTIONS = [
     "ocg.catalog.projections.ProductProjection",
 ]
+# Process managers: a reacting context -> the contexts whose events it turns into its own commands.
+POLICIES: dict[str, list[str]] = {}
 # How long a mutation waits for its projection before answering (read-your-writes).
 PROJECTION_WAIT_SECONDS = float(env("PROJECTION_WAIT_SECONDS", "2.0"))
 PROJECTION_POLL_SECONDS = float(env("PROJECTION_POLL_SECONDS", "1.0"))

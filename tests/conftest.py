@@ -9,7 +9,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 
 from ocg.spine.eventstore import applications, events_table
 from ocg.spine.projections import ProjectionRunner, get_projection
@@ -32,14 +32,17 @@ def wait_for_port(port: int, timeout: float = 15.0) -> None:
 
 
 @pytest.fixture(scope="session")
-def event_store_pools(django_db_setup, django_db_blocker) -> Iterator[None]:
-    """Release the applications' connection pools before pytest-django drops the test database."""
+def django_db_setup(django_db_setup, django_db_blocker) -> Iterator[None]:
+    """Close every connection pool (event store and Django's) before the test database is dropped."""
     yield
-    applications.close_all()
+    with django_db_blocker.unblock():
+        applications.close_all()
+        for database in connections.all():
+            database.close_pool()
 
 
 @pytest.fixture
-def event_store(event_store_pools, transactional_db) -> Iterator[dict]:
+def event_store(transactional_db) -> Iterator[dict]:
     """Every context's application on empty events tables (read models are flushed by Django)."""
     built = applications.all()
     with connection.cursor() as cursor:
@@ -105,3 +108,4 @@ def kafka() -> Iterator[TansuBroker]:
     broker.start()
     yield broker
     broker.stop()
+

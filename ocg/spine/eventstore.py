@@ -16,10 +16,11 @@ from typing import Any, ParamSpec, TypeVar
 
 import psycopg
 from django.conf import settings
-from psycopg import sql
 from django.utils.module_loading import import_string
 from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError, Recording
+from eventsourcing.projection import EventSourcedProjection
+from psycopg import sql
 
 from ocg.spine.errors import ConcurrencyConflict
 
@@ -103,11 +104,13 @@ def events_table(application: Application) -> str:
     return f"{schema}.{recorder.events_table_name}" if schema else recorder.events_table_name
 
 
-def eventsourcing_environment(name: str) -> dict[str, str]:
+def eventsourcing_environment(name: str, *, processes_events: bool = False) -> dict[str, str]:
     """The library's settings for one context, derived from Django's default database.
 
     On PostgreSQL each context gets a schema of its own: the library names its insert function
     after the id type only, so two contexts in one schema would overwrite each other's function.
+    A context that runs policies (a process application) must not use that function: in
+    eventsourcing 9.5.6 its path skips the tracking row, which would break exactly-once.
     """
     database = settings.DATABASES["default"]
     store = settings.EVENT_STORE
@@ -123,7 +126,7 @@ def eventsourcing_environment(name: str) -> dict[str, str]:
             "POSTGRES_POOL_SIZE": str(store["POOL_SIZE"]),
             "POSTGRES_MAX_OVERFLOW": str(store["POOL_SIZE"]),
             "POSTGRES_LOCK_TIMEOUT": str(store["LOCK_TIMEOUT_SECONDS"]),
-            "POSTGRES_ENABLE_DB_FUNCTIONS": "y",
+            "POSTGRES_ENABLE_DB_FUNCTIONS": "n" if processes_events else "y",
             "ORIGINATOR_ID_TYPE": "uuid",
         }
     return {
@@ -176,7 +179,8 @@ class ApplicationRegistry:
         if uses_postgresql():
             with psycopg.connect(postgres_conninfo(), autocommit=True) as connection:
                 connection.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(name)))
-        return application_class(env=eventsourcing_environment(name))
+        processes_events = issubclass(application_class, EventSourcedProjection)
+        return application_class(env=eventsourcing_environment(name, processes_events=processes_events))
 
 
 applications = ApplicationRegistry()

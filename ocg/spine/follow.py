@@ -12,9 +12,11 @@ import hashlib
 import logging
 import threading
 import time
+from collections.abc import Callable
 from types import TracebackType
 
 import psycopg
+from django.db import close_old_connections, connection
 from psycopg import sql
 
 from ocg.spine.eventstore import applications, postgres_conninfo, uses_postgresql
@@ -22,6 +24,8 @@ from ocg.spine.eventstore import applications, postgres_conninfo, uses_postgresq
 logger = logging.getLogger(__name__)
 
 EMBEDDED_POLL_SECONDS = 0.1
+FIRST_BACKOFF_SECONDS = 0.5
+MAX_BACKOFF_SECONDS = 30.0
 _embedded_locks: dict[str, threading.Lock] = {}
 _embedded_locks_guard = threading.Lock()
 
@@ -98,10 +102,47 @@ class Follower:
             for _ in self._connection.notifies(timeout=min(remaining, 0.5), stop_after=1):
                 return
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if self._connection is not None:
             self._connection.close()  # ends the session, which releases the advisory lock
             self._connection = None
         if self._embedded_lock is not None:
             self._embedded_lock.release()
             self._embedded_lock = None
+
+
+def follow_forever(
+    name: str,
+    sources: list[str],
+    stop: threading.Event,
+    catch_up: Callable[[], int],
+    poll_seconds: float,
+) -> None:
+    """The loop every follower runs: hold the lock, catch up, sleep until woken, back off on failure.
+
+    A failure (database or broker away, a bug in a handler) is logged and retried with growing
+    backoff; nothing moves past the failing event, so nothing is skipped.
+    """
+    backoff = FIRST_BACKOFF_SECONDS
+    try:
+        with Follower(name, sources, stop) as follower:
+            logger.info("%s running", name)
+            while not stop.is_set():
+                try:
+                    processed = catch_up()
+                except Exception:
+                    logger.warning("%s failed; retrying in %.1fs", name, backoff, exc_info=True)
+                    close_old_connections()
+                    stop.wait(backoff)
+                    backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+                    continue
+                backoff = FIRST_BACKOFF_SECONDS
+                if processed == 0:
+                    follower.wait(poll_seconds)
+    except FollowerAlreadyRunning:
+        if not stop.is_set():
+            raise
+    finally:
+        connection.close()

@@ -28,3 +28,6 @@ class ConsumedEvent(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["consumer", "event_id"], name="unique_consumer_event")]
+
+    def __str__(self) -> str:
+        return f"{self.consumer}: {self.event_id}"

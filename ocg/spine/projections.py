@@ -14,18 +14,17 @@ from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Model
 from django.utils.module_loading import import_string
 
 from ocg.spine.eventstore import applications, written_positions
-from ocg.spine.follow import Follower, FollowerAlreadyRunning
+from ocg.spine.follow import Follower, follow_forever
 from ocg.spine.models import ProjectionPosition
 
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 1000
-MAX_BACKOFF_SECONDS = 30.0
 
 
 class Projection:
@@ -96,9 +95,7 @@ class ProjectionRunner:
         end = notifications[-1].id
         try:
             with transaction.atomic():
-                row = ProjectionPosition.objects.select_for_update().get(
-                    follower=self.projection.name, source=source
-                )
+                row = ProjectionPosition.objects.select_for_update().get(follower=self.projection.name, source=source)
                 if row.position != start:
                     raise PositionMoved
                 self.projection.handle(events)
@@ -122,35 +119,13 @@ class ProjectionRunner:
 
     def run_forever(self, poll_seconds: float | None = None) -> None:
         """Run until `stop` is set; a second copy of the same projection waits as a standby."""
-        poll_seconds = settings.PROJECTION_POLL_SECONDS if poll_seconds is None else poll_seconds
-        backoff = 0.5
-        follower = Follower(f"projection:{self.projection.name}", list(self.projection.sources), self.stop)
-        try:
-            with follower:
-                logger.info("projection %s running", self.projection.name)
-                while not self.stop.is_set():
-                    try:
-                        processed = self.catch_up()
-                        backoff = 0.5
-                    except Exception:
-                        logger.exception("projection %s failed; retrying in %.1fs", self.projection.name, backoff)
-                        close_old_connections()
-                        self.stop.wait(backoff)
-                        backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
-                        continue
-                    if processed == 0:
-                        follower.wait(poll_seconds)
-        except FollowerAlreadyRunning:
-            if not self.stop.is_set():
-                raise
-        finally:
-            connection.close()
-
-
-def start_in_thread(runner: ProjectionRunner) -> threading.Thread:
-    thread = threading.Thread(target=runner.run_forever, name=f"projection-{runner.projection.name}", daemon=True)
-    thread.start()
-    return thread
+        follow_forever(
+            f"projection:{self.projection.name}",
+            list(self.projection.sources),
+            self.stop,
+            self.catch_up,
+            settings.PROJECTION_POLL_SECONDS if poll_seconds is None else poll_seconds,
+        )
 
 
 def wait_for_projection(name: str, timeout: float | None = None) -> bool:

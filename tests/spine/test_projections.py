@@ -4,6 +4,7 @@ import threading
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
 from ocg.catalog.models import ProductView
 from ocg.catalog.projections import ProductProjection
@@ -140,7 +141,13 @@ def test_concurrent_catch_up_without_the_lock_still_applies_each_event_once(cata
 
     create_products(catalog, 200)
     ProjectionPosition.objects.get_or_create(follower=Counting.name, source="catalog")
-    threads = [threading.Thread(target=ProjectionRunner(Counting(), batch_size=5).catch_up) for _ in range(3)]
+    def catch_up_and_close():
+        try:
+            ProjectionRunner(Counting(), batch_size=5).catch_up()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=catch_up_and_close) for _ in range(3)]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -1,13 +1,14 @@
 from decimal import Decimal
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from ocg.catalog import queries
 from ocg.identity.models import Role, User
 from ocg.spine.eventstore import applications
 from ocg.spine.projections import ProjectionRunner, get_projection
 
-DEMO_PASSWORD = "demo-password-123"
+DEMO_PASSWORD = "demo-password-123"  # noqa: S105 - demo data, refused unless DEBUG
 DEMO_ACCOUNTS = [
     ("admin@demo.ocg", Role.ADMIN),
     ("designer@demo.ocg", Role.DESIGNER),
@@ -27,6 +28,8 @@ class Command(BaseCommand):
     help = "Create the demo accounts and a small demo catalog (once; safe to run again)."
 
     def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError("Demo accounts have a published password: seed_demo runs only with DEBUG=1.")
         for email, role in DEMO_ACCOUNTS:
             if not User.objects.filter(email=email).exists():
                 if role == Role.ADMIN:

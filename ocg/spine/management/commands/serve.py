@@ -4,8 +4,9 @@ import uvicorn
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from ocg.spine.projections import ProjectionRunner, get_projection, registered_projections
+from ocg.spine.management.commands.seed_demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from ocg.spine.relay import Relay
+from ocg.spine.workers import build_followers, start_threads
 
 
 class Command(BaseCommand):
@@ -17,25 +18,24 @@ class Command(BaseCommand):
 
     def handle(self, *args, host, port, **options):
         stop = threading.Event()
-        workers = [ProjectionRunner(get_projection(name), stop=stop).run_forever for name in registered_projections()]
+        runners = build_followers(stop)
         if settings.KAFKA_BOOTSTRAP_SERVERS:
-            workers.append(Relay(settings.KAFKA_BOOTSTRAP_SERVERS, stop=stop).run_forever)
-        for work in workers:
-            threading.Thread(target=work, daemon=True).start()
+            runners.append(Relay(settings.KAFKA_BOOTSTRAP_SERVERS, stop=stop))
+        start_threads(runners)
         base = f"http://{host}:{port}"
-        self.stdout.write(
-            "\n".join(
-                [
-                    "OCG WebStore is starting (embedded mode)" if settings.EMBEDDED else "OCG WebStore is starting",
-                    f"  storefront GraphQL  {base}/graphql",
-                    f"  REST API docs       {base}/api/docs",
-                    f"  back office         {base}/admin/",
-                    f"  health              {base}/healthz  {base}/readyz",
-                    "  demo accounts (password demo-password-123): admin@demo.ocg, designer@demo.ocg, customer@demo.ocg",
-                    f"  Kafka relay         {'to ' + settings.KAFKA_BOOTSTRAP_SERVERS if settings.KAFKA_BOOTSTRAP_SERVERS else 'idle (KAFKA_BOOTSTRAP_SERVERS unset)'}",
-                ]
-            )
-        )
+        relay = f"to {settings.KAFKA_BOOTSTRAP_SERVERS}" if settings.KAFKA_BOOTSTRAP_SERVERS else "idle"
+        lines = [
+            f"OCG WebStore{' (embedded mode)' if settings.EMBEDDED else ''}",
+            f"  storefront GraphQL  {base}/graphql",
+            f"  REST API docs       {base}/api/docs",
+            f"  back office         {base}/admin/",
+            f"  health              {base}/healthz  {base}/readyz",
+            f"  Kafka relay         {relay}",
+        ]
+        if settings.DEBUG:
+            accounts = ", ".join(email for email, _ in DEMO_ACCOUNTS)
+            lines.append(f"  demo accounts       {accounts} (password {DEMO_PASSWORD})")
+        self.stdout.write("\n".join(lines))
         try:
             uvicorn.run("ocg.asgi:application", host=host, port=port, log_level="info", lifespan="off")
         finally:

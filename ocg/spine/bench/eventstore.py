@@ -1,0 +1,94 @@
+"""Event store write throughput: 1-event catalog commands against raw INSERTs of the same rows.
+
+Both sides run on 4 threads in alternating rounds of equal length, so background load on the
+machine weighs on both alike and the ratio compares like with like.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from decimal import Decimal
+
+import psycopg
+
+from ocg.spine.bench.common import reset, run_threads, say
+from ocg.spine.eventstore import applications, events_table, postgres_conninfo
+
+THREADS = 4
+RAW_TABLE = "public.bench_raw_events"
+
+
+def create_raw_table(source_table: str) -> None:
+    """A same-shaped table (columns, primary key, unique notification_id index) with its own sequence."""
+    with psycopg.connect(postgres_conninfo("ocg-bench"), autocommit=True) as connection:
+        connection.execute(f"DROP TABLE IF EXISTS {RAW_TABLE}")
+        connection.execute(f"CREATE TABLE {RAW_TABLE} (LIKE {source_table} INCLUDING ALL EXCLUDING DEFAULTS)")
+        connection.execute(f"CREATE SEQUENCE {RAW_TABLE}_seq OWNED BY {RAW_TABLE}.notification_id")
+        connection.execute(f"ALTER TABLE {RAW_TABLE} ALTER notification_id SET DEFAULT nextval('{RAW_TABLE}_seq')")
+
+
+def real_event_shape(source_table: str) -> tuple[str, int]:
+    """The topic and state size of a real Product.Created event, for the raw rows to copy."""
+    applications.get("catalog").create_product(name="Shape sample", price=Decimal("120.00"), currency="EUR")
+    with psycopg.connect(postgres_conninfo("ocg-bench")) as connection:
+        topic, size = connection.execute(f"SELECT topic, octet_length(state) FROM {source_table} LIMIT 1").fetchone()
+    return topic, size
+
+
+class RawWriter:
+    """One connection per thread, autocommit: one row per transaction, as the event store commits."""
+
+    def __init__(self, topic: str, state_size: int) -> None:
+        self.topic = topic
+        self.state = os.urandom(state_size)
+        self.local = threading.local()
+        self.connections: list[psycopg.Connection] = []
+        self.statement = (
+            f"INSERT INTO {RAW_TABLE} (originator_id, originator_version, topic, state) "
+            "VALUES (%s, 1, %s, %s) RETURNING notification_id"
+        )
+
+    def insert(self, _index: int) -> None:
+        connection = getattr(self.local, "connection", None)
+        if connection is None:
+            connection = self.local.connection = psycopg.connect(postgres_conninfo("ocg-bench"), autocommit=True)
+            self.connections.append(connection)
+        connection.execute(self.statement, (uuid.uuid4(), self.topic, self.state), prepare=True).fetchone()
+
+    def close(self) -> None:
+        for connection in self.connections:
+            connection.close()
+
+
+def run(quick: bool) -> dict[str, float]:
+    seconds = 3.0 if quick else 10.0
+    rounds = 3 if quick else 5
+    reset("catalog")
+    catalog = applications.get("catalog")
+    source_table = events_table(catalog)
+    create_raw_table(source_table)
+    topic, state_size = real_event_shape(source_table)
+
+    def command(index: int) -> None:
+        catalog.create_product(name=f"Bench piece {index}", price=Decimal("120.00"), currency="EUR")
+
+    raw = RawWriter(topic, state_size)
+    try:
+        run_threads(THREADS, 0.5, command)
+        run_threads(THREADS, 0.5, raw.insert)
+        command_rates, raw_rates = [], []
+        for number in range(1, rounds + 1):
+            command_rates.append(run_threads(THREADS, seconds / rounds, command))
+            raw_rates.append(run_threads(THREADS, seconds / rounds, raw.insert))
+            say(f"round {number}/{rounds}: commands {command_rates[-1]:,.0f}/s, raw inserts {raw_rates[-1]:,.0f}/s")
+    finally:
+        raw.close()
+    commands_per_s = sum(command_rates) / rounds
+    raw_inserts_per_s = sum(raw_rates) / rounds
+    return {
+        "commands_per_s": round(commands_per_s, 1),
+        "raw_inserts_per_s": round(raw_inserts_per_s, 1),
+        "ratio": round(commands_per_s / raw_inserts_per_s, 3),
+    }

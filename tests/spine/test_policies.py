@@ -1,0 +1,91 @@
+"""Process managers: each upstream event acted on exactly once, across crashes, with the library's tracking."""
+
+from decimal import Decimal
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+import pytest
+from django.db import connection
+from eventsourcing.application import ProcessingEvent
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.domain import Aggregate
+from eventsourcing.projection import EventSourcedProjection
+
+from ocg.catalog.domain import Product
+from ocg.spine.eventstore import ContextApplication, applications
+from ocg.spine.policies import PolicyRunner
+
+
+class ProductAudit(Aggregate):
+    """One record per product created upstream; its id derives from the product's, so a duplicate cannot hide."""
+
+    def __init__(self, product_id: UUID, name: str) -> None:
+        self.product_id = product_id
+        self.name = name
+
+    @staticmethod
+    def create_id(product_id: UUID, name: str) -> UUID:
+        return uuid5(NAMESPACE_URL, f"audit/{product_id}")
+
+
+class AuditApplication(ContextApplication, EventSourcedProjection):
+    """A reacting context for the test: turns catalog events into its own events."""
+
+    name = "audit"
+    fail_on: set[str] = set()
+
+    @singledispatchmethod
+    def policy(self, domain_event, processing_event: ProcessingEvent) -> None:
+        """Other events are tracked and otherwise ignored."""
+
+    @policy.register
+    def _(self, domain_event: Product.Created, processing_event: ProcessingEvent) -> None:
+        if domain_event.name in self.fail_on:
+            self.fail_on.discard(domain_event.name)
+            raise RuntimeError("crash before the reaction commits")
+        processing_event.collect_events(ProductAudit(product_id=domain_event.originator_id, name=domain_event.name))
+
+
+@pytest.fixture
+def audit(event_store, settings):
+    settings.EVENT_STORE = {
+        **settings.EVENT_STORE,
+        "APPLICATIONS": {**settings.EVENT_STORE["APPLICATIONS"], "audit": "tests.spine.test_policies.AuditApplication"},
+    }
+    application = applications.get("audit")
+    schema = application.recorder.datastore.schema
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {schema}.audit_events, {schema}.audit_tracking RESTART IDENTITY")
+    return application
+
+
+def audited(audit, product_ids) -> list[ProductAudit]:
+    return [audit.repository.get(ProductAudit.create_id(product_id, "")) for product_id in product_ids]
+
+
+def test_each_upstream_event_is_acted_on_once_even_when_run_again(catalog, audit):
+    ids = [catalog.create_product(f"Piece {i}", Decimal("10.00"), "EUR") for i in range(5)]
+    catalog.rename_product(ids[0], "Renamed")
+    runner = PolicyRunner("audit", ("catalog",), batch_size=2)
+
+    assert runner.catch_up() == 6
+    assert runner.catch_up() == 0
+
+    assert [record.name for record in audited(audit, ids)] == [f"Piece {i}" for i in range(5)]
+    assert all(record.version == 1 for record in audited(audit, ids))
+    assert audit.recorder.max_tracking_id("catalog") == 6
+    assert audit.recorder.max_notification_id() == 5
+
+
+def test_a_crash_mid_batch_keeps_what_committed_and_redoes_only_the_rest(catalog, audit):
+    ids = [catalog.create_product(f"Piece {i}", Decimal("10.00"), "EUR") for i in range(4)]
+    AuditApplication.fail_on = {"Piece 2"}
+    runner = PolicyRunner("audit", ("catalog",))
+
+    with pytest.raises(RuntimeError):
+        runner.catch_up()
+    assert audit.recorder.max_tracking_id("catalog") == 2
+    assert audit.recorder.max_notification_id() == 2
+
+    assert runner.catch_up() == 2
+    assert audit.recorder.max_notification_id() == 4
+    assert [record.name for record in audited(audit, ids)] == [f"Piece {i}" for i in range(4)]
