@@ -1,0 +1,150 @@
+"""The catalog slice over HTTP: GraphQL mutations with permissions and errors, queries, REST."""
+
+from decimal import Decimal
+from uuid import uuid4
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from ocg.catalog.models import ProductView
+from ocg.identity.models import Role, User
+
+CREATE = """
+mutation($input: ProductCreateInput!) {
+  productCreate(input: $input) {
+    result { id name price { amount currency } designerId version }
+    errors { field code message }
+  }
+}"""
+
+RENAME = """
+mutation($id: UUID!, $name: String!) {
+  productRename(id: $id, name: $name) {
+    result { id name version }
+    errors { field code message }
+  }
+}"""
+
+
+def graphql(client, query, **variables):
+    response = client.post("/graphql", {"query": query, "variables": variables}, content_type="application/json")
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def make_user(role: str, email: str | None = None) -> User:
+    return User.objects.create_user(email or f"{role}-{uuid4().hex[:6]}@example.com", "a-long-password", role=role)
+
+
+@pytest.fixture
+def designer(event_store):
+    return make_user(Role.DESIGNER)
+
+
+@pytest.fixture
+def projected(run_projection):
+    return run_projection("catalog_products")
+
+
+def test_a_designer_creates_a_product_and_reads_it_back_at_once(client, designer, projected, catalog):
+    client.force_login(designer)
+    body = graphql(client, CREATE, input={"name": "Silk Gown", "price": "2400.00", "currency": "EUR"})
+    payload = body["data"]["productCreate"]
+    assert payload["errors"] == []
+    assert payload["result"]["name"] == "Silk Gown"
+    assert payload["result"]["price"] == {"amount": "2400.00", "currency": "EUR"}
+    assert payload["result"]["designerId"] == str(designer.id)
+    assert ProductView.objects.filter(id=payload["result"]["id"]).exists()
+
+
+@pytest.mark.parametrize(
+    ("product_input", "field"),
+    [
+        ({"name": " ", "price": "10.00", "currency": "EUR"}, "name"),
+        ({"name": "Coat", "price": "ten", "currency": "EUR"}, "price"),
+        ({"name": "Coat", "price": "-1", "currency": "EUR"}, "price"),
+        ({"name": "Coat", "price": "10.00", "currency": "XYZ"}, "currency"),
+    ],
+)
+def test_bad_input_gets_a_field_error_and_changes_nothing(client, designer, catalog, product_input, field):
+    client.force_login(designer)
+    payload = graphql(client, CREATE, input=product_input)["data"]["productCreate"]
+    assert payload["result"] is None
+    assert [(e["field"], e["code"]) for e in payload["errors"]] == [(field, "invalid")]
+    assert catalog.recorder.max_notification_id() is None
+
+
+@pytest.mark.parametrize(("role", "code"), [(None, "unauthenticated"), (Role.CUSTOMER, "permission_denied")])
+def test_only_designers_and_staff_create_products(client, catalog, role, code):
+    if role:
+        client.force_login(make_user(role))
+    payload = graphql(client, CREATE, input={"name": "Coat", "price": "10.00", "currency": "EUR"})["data"]
+    assert payload["productCreate"]["errors"][0]["code"] == code
+    assert catalog.recorder.max_notification_id() is None
+
+
+def test_a_designer_renames_only_their_own_products(client, designer, projected, catalog):
+    theirs = catalog.create_product("Coat", Decimal("10.00"), "EUR", designer_id=designer.id)
+    someone_elses = catalog.create_product("Dress", Decimal("10.00"), "EUR", designer_id=uuid4())
+    client.force_login(designer)
+
+    renamed = graphql(client, RENAME, id=str(theirs), name="Long Coat")["data"]["productRename"]
+    refused = graphql(client, RENAME, id=str(someone_elses), name="Mine now")["data"]["productRename"]
+
+    assert renamed["errors"] == [] and renamed["result"] == {"id": str(theirs), "name": "Long Coat", "version": 2}
+    assert refused["errors"][0]["code"] == "permission_denied"
+    assert catalog.repository.get(someone_elses).name == "Dress"
+
+
+def test_staff_rename_any_product_and_unknown_ids_are_not_found(client, projected, catalog):
+    product = catalog.create_product("Coat", Decimal("10.00"), "EUR", designer_id=uuid4())
+    client.force_login(User.objects.create_superuser("staff@example.com", "a-long-password"))
+
+    renamed = graphql(client, RENAME, id=str(product), name="Staff Coat")["data"]["productRename"]
+    missing = graphql(client, RENAME, id=str(uuid4()), name="Nothing")["data"]["productRename"]
+
+    assert renamed["result"]["name"] == "Staff Coat"
+    assert missing["errors"][0]["code"] == "not_found"
+
+
+def test_product_list_queries_do_not_grow_with_page_size(client, catalog):
+    from ocg.catalog.projections import ProductProjection
+    from ocg.spine.projections import ProjectionRunner
+
+    for i in range(60):
+        catalog.create_product(f"Piece {i}", Decimal("10.00"), "EUR")
+    ProjectionRunner(ProductProjection()).catch_up()
+    query = "query($first: Int!) { products(first: $first) { id name price { amount currency } } productCount }"
+    counts = []
+    for first in (5, 50):
+        with CaptureQueriesContext(connection) as queries:
+            data = graphql(client, query, first=first)["data"]
+        assert len(data["products"]) == first
+        assert data["productCount"] == 60
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
+def test_page_size_is_bounded(client, transactional_db):
+    body = graphql(client, "{ products(first: 1000) { id } }")
+    assert body["errors"][0]["extensions"]["code"] == "invalid"
+    assert "between 1 and 100" in body["errors"][0]["message"]
+
+
+def test_rest_product_detail_and_structured_errors(client, catalog):
+    from ocg.catalog.projections import ProductProjection
+    from ocg.spine.projections import ProjectionRunner
+
+    product = catalog.create_product("Coat", Decimal("1250.00"), "EUR")
+    ProjectionRunner(ProductProjection()).catch_up()
+
+    found = client.get(f"/api/catalog/products/{product}")
+    missing = client.get(f"/api/catalog/products/{uuid4()}")
+    malformed = client.get("/api/catalog/products/not-a-uuid")
+
+    assert found.status_code == 200 and found.json()["price"] == "1250.00"
+    assert missing.status_code == 404 and missing.json()["code"] == "not_found"
+    assert malformed.status_code == 422
+    assert malformed.json()["errors"][0]["field"] == "product_id"
+    assert "Traceback" not in malformed.content.decode()
