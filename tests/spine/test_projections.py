@@ -154,3 +154,21 @@ def test_concurrent_catch_up_without_the_lock_still_applies_each_event_once(cata
         thread.join(timeout=30)
     assert sorted(applied) == sorted(set(applied))
     assert len(applied) == 200
+
+
+def test_rebuild_command_replays_and_reports_progress(catalog, capsys):
+    from django.core.management import call_command
+
+    create_products(catalog, 12)
+    call_command("rebuild_projection", "catalog_products")
+    captured = capsys.readouterr()
+    assert "replayed 12 events" in captured.out
+    assert "12/12" in captured.err
+    assert ProductView.objects.count() == 12
+
+
+def test_rebuild_command_names_the_known_projections_when_given_a_wrong_one(event_store):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="catalog_products"):
+        call_command("rebuild_projection", "nope")
