@@ -4,9 +4,11 @@ from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
 from ocg.catalog.api.rest import router as catalog_router
+from ocg.identity.api.rest import router as identity_router
 from ocg.spine.errors import as_error_dict, domain_error_classes, http_status
 
 api = NinjaAPI(title="OCG WebStore API", version="1", urls_namespace="api")
+api.add_router("/auth", identity_router)
 api.add_router("/catalog", catalog_router)
 
 

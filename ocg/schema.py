@@ -3,13 +3,14 @@
 import graphene
 
 from ocg.catalog.api import graphql as catalog
+from ocg.identity.api import graphql as identity
 
 
-class Query(catalog.Query, graphene.ObjectType):
+class Query(identity.Query, catalog.Query, graphene.ObjectType):
     pass
 
 
-class Mutation(catalog.Mutation, graphene.ObjectType):
+class Mutation(identity.Mutation, catalog.Mutation, graphene.ObjectType):
     pass
 
 

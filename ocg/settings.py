@@ -32,8 +32,10 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "corsheaders",
     "channels",
     "graphene_django",
+    "social_django",
     "django_celery_beat",
     "ocg.spine",
     "ocg.identity",
@@ -45,11 +47,16 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "ocg.spine.requestlog.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "ocg.spine.ratelimit.ClientRateLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "ocg.identity.authentication.TokenAuthenticationMiddleware",
+    "ocg.spine.ratelimit.UserRateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -152,6 +159,67 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 
 AUTH_USER_MODEL = "identity.User"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTHENTICATION_BACKENDS = [
+    "social_core.backends.google.GoogleOAuth2",
+    "social_core.backends.github.GithubOAuth2",
+    "social_core.backends.keycloak.KeycloakOAuth2",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Tokens (JWT): HS256 with JWT_SIGNING_KEY (default SECRET_KEY), or RS256 when JWT_PRIVATE_KEY is set.
+JWT = {
+    "ACCESS_TTL_SECONDS": env_int("JWT_ACCESS_TTL_SECONDS", 5 * 60),
+    "REFRESH_TTL_SECONDS": env_int("JWT_REFRESH_TTL_SECONDS", 14 * 24 * 3600),
+    "ISSUER": env("JWT_ISSUER", "ocg-webstore"),
+    "AUDIENCE": env("JWT_AUDIENCE", "ocg-storefront"),
+    "SIGNING_KEY": env("JWT_SIGNING_KEY", SECRET_KEY),
+    "PRIVATE_KEY": env("JWT_PRIVATE_KEY"),
+    "KEY_ID": env("JWT_KEY_ID", "ocg-1"),
+}
+
+# Social login (social-auth-app-django); a provider without keys is simply not offered.
+SOCIAL_AUTH_GOOGLE_OAUTH2_KEY = env("GOOGLE_OAUTH2_KEY")
+SOCIAL_AUTH_GOOGLE_OAUTH2_SECRET = env("GOOGLE_OAUTH2_SECRET")
+SOCIAL_AUTH_GITHUB_KEY = env("GITHUB_OAUTH_KEY")
+SOCIAL_AUTH_GITHUB_SECRET = env("GITHUB_OAUTH_SECRET")
+SOCIAL_AUTH_KEYCLOAK_KEY = env("KEYCLOAK_CLIENT_ID")
+SOCIAL_AUTH_KEYCLOAK_SECRET = env("KEYCLOAK_CLIENT_SECRET")
+SOCIAL_AUTH_KEYCLOAK_PUBLIC_KEY = env("KEYCLOAK_PUBLIC_KEY")
+SOCIAL_AUTH_KEYCLOAK_AUTHORIZATION_URL = env("KEYCLOAK_AUTHORIZATION_URL")
+SOCIAL_AUTH_KEYCLOAK_ACCESS_TOKEN_URL = env("KEYCLOAK_ACCESS_TOKEN_URL")
+SOCIAL_AUTH_USER_MODEL = "identity.User"
+SOCIAL_AUTH_USERNAME_IS_FULL_EMAIL = True
+# Where the storefront receives the one-time code after a social login (never tokens in a URL).
+STOREFRONT_URL = env("STOREFRONT_URL", "http://localhost:3000")
+
+# Email (magic links and codes): console in development, SMTP when EMAIL_HOST is set.
+EMAIL_HOST = env("EMAIL_HOST")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "OCG WebStore <no-reply@ocg.example>")
+
+# Gateway: the real client IP is taken from X-Forwarded-For only when the peer is a trusted proxy.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", STOREFRONT_URL)
+CORS_ALLOW_CREDENTIALS = False
+# Requests allowed per window, by scope; auth endpoints are stricter.
+RATE_LIMITS = {
+    "ip": (env_int("RATE_LIMIT_IP_PER_MINUTE", 600), 60),
+    "user": (env_int("RATE_LIMIT_USER_PER_MINUTE", 600), 60),
+    "auth": (env_int("RATE_LIMIT_AUTH_PER_MINUTE", 10), 60),
+}
+GRAPHQL_MAX_DEPTH = env_int("GRAPHQL_MAX_DEPTH", 10)
+GRAPHQL_MAX_COST = env_int("GRAPHQL_MAX_COST", 5000)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 1024 * 1024)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},

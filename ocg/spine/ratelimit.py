@@ -1,0 +1,10 @@
+class ClientRateLimitMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+
+class UserRateLimitMiddleware(ClientRateLimitMiddleware):
+    pass
