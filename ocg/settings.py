@@ -5,7 +5,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from ocg.spine.env import env, env_bool, env_int, env_list
+from ocg.spine.env import env, env_bool, env_float, env_int, env_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env("OCG_VAR_DIR", str(BASE_DIR / "var")))
@@ -49,6 +49,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "ocg.spine.requestlog.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "ocg.spine.ratelimit.ClientRateLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -86,15 +87,13 @@ DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Under ASGI, CONN_MAX_AGE gives no reuse (each sync view runs in a new thread): use the pool.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"]["OPTIONS"] = {
-        "pool": {
-            "min_size": env_int("DB_POOL_MIN_SIZE", 2),
-            "max_size": env_int("DB_POOL_MAX_SIZE", 10),
-            "timeout": 10,
-        },
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env_int("DB_POOL_MIN_SIZE", 2),
+        "max_size": env_int("DB_POOL_MAX_SIZE", 10),
+        "timeout": 10,
     }
 else:
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+    DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=20, transaction_mode="IMMEDIATE")
 EMBEDDED = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
 if EMBEDDED:
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
@@ -127,8 +126,8 @@ PROJECTIONS = [
 # Process managers: a reacting context -> the contexts whose events it turns into its own commands.
 POLICIES: dict[str, list[str]] = {}
 # How long a mutation waits for its projection before answering (read-your-writes).
-PROJECTION_WAIT_SECONDS = float(env("PROJECTION_WAIT_SECONDS", "2.0"))
-PROJECTION_POLL_SECONDS = float(env("PROJECTION_POLL_SECONDS", "1.0"))
+PROJECTION_WAIT_SECONDS = env_float("PROJECTION_WAIT_SECONDS", 2.0)
+PROJECTION_POLL_SECONDS = env_float("PROJECTION_POLL_SECONDS", 1.0)
 
 # Kafka: the relay stays idle unless brokers are configured.
 KAFKA_BOOTSTRAP_SERVERS = env("KAFKA_BOOTSTRAP_SERVERS")
@@ -236,6 +235,12 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# WhiteNoise serves /static/ from the app itself (admin assets); a CDN can sit in front in production.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = DEBUG
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -86,7 +86,9 @@ def uses_postgresql() -> bool:
 
 
 def postgres_conninfo(application_name: str = "ocg") -> str:
+    """A libpq connection string for Django's default database, keeping its options (sslmode...)."""
     database = settings.DATABASES["default"]
+    options = {key: value for key, value in database.get("OPTIONS", {}).items() if key != "pool"}
     return psycopg.conninfo.make_conninfo(
         dbname=database["NAME"],
         host=database.get("HOST") or "127.0.0.1",
@@ -94,6 +96,7 @@ def postgres_conninfo(application_name: str = "ocg") -> str:
         user=database.get("USER") or "postgres",
         password=database.get("PASSWORD") or None,
         application_name=application_name,
+        **options,
     )
 
 
