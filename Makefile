@@ -26,7 +26,7 @@ services:
 	infra/local/start-services.sh
 
 test: install services
-	SECRET_KEY=test-only-secret-key ALLOWED_HOSTS=testserver,localhost,127.0.0.1 DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest $(PYTEST_ARGS)
+	SECRET_KEY=test-only-secret-key-of-at-least-32-bytes ALLOWED_HOSTS=testserver,localhost,127.0.0.1 EVENT_STORE_POOL_SIZE=2 DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install
 	$(PY) -m ruff check .

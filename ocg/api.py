@@ -5,10 +5,13 @@ from ninja.errors import ValidationError
 
 from ocg.catalog.api.rest import router as catalog_router
 from ocg.identity.api.rest import router as identity_router
+from ocg.identity.api.social_rest import passwordless_router, social_router
 from ocg.spine.errors import as_error_dict, domain_error_classes, http_status
 
 api = NinjaAPI(title="OCG WebStore API", version="1", urls_namespace="api")
 api.add_router("/auth", identity_router)
+api.add_router("/auth/passwordless", passwordless_router)
+api.add_router("/auth/social", social_router)
 api.add_router("/catalog", catalog_router)
 
 

@@ -1,17 +1,23 @@
-"""The storefront's one GraphQL schema, composed from each context's Query and Mutation."""
+"""The storefront's one GraphQL schema, composed from each context's Query and Mutation.
+
+Built as an Apollo Federation 2 subgraph (`_service { sdl }`, and `_entities` for the types marked `@key`).
+The federation version is pinned so a library upgrade cannot change the subgraph's contract unnoticed.
+"""
 
 import graphene
+from graphene_federation import FederationVersion, build_schema
 
 from ocg.catalog.api import graphql as catalog
 from ocg.identity.api import graphql as identity
+from ocg.identity.api import passwordless_graphql as passwordless
 
 
 class Query(identity.Query, catalog.Query, graphene.ObjectType):
     pass
 
 
-class Mutation(identity.Mutation, catalog.Mutation, graphene.ObjectType):
+class Mutation(identity.Mutation, passwordless.Mutation, catalog.Mutation, graphene.ObjectType):
     pass
 
 
-schema = graphene.Schema(query=Query, mutation=Mutation)
+schema = build_schema(query=Query, mutation=Mutation, federation_version=FederationVersion.VERSION_2_3)

@@ -5,6 +5,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from ocg.identity.jwtconfig import simple_jwt_settings
 from ocg.spine.env import env, env_bool, env_float, env_int, env_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -51,15 +52,18 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    "ocg.spine.gateway.ApiEdgeMiddleware",
     "ocg.spine.ratelimit.ClientRateLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "ocg.identity.authentication.TokenAuthenticationMiddleware",
+    "ocg.spine.csrf.ApiCsrfMiddleware",
     "ocg.spine.ratelimit.UserRateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "ocg.identity.social.SocialLoginErrorMiddleware",
 ]
 
 ROOT_URLCONF = "ocg.urls"
@@ -118,6 +122,7 @@ EVENT_STORE = {
 # Each context's base domain error; GraphQL and REST map them to clients in one place.
 DOMAIN_ERRORS = [
     "ocg.catalog.domain.CatalogError",
+    "ocg.identity.domain.IdentityError",
 ]
 
 PROJECTIONS = [
@@ -179,6 +184,8 @@ JWT = {
     "PRIVATE_KEY": env("JWT_PRIVATE_KEY"),
     "KEY_ID": env("JWT_KEY_ID", "ocg-1"),
 }
+# simplejwt's own settings, derived from JWT above (RS256 verifies with the private key's public half).
+SIMPLE_JWT = simple_jwt_settings(JWT)
 
 # Social login (social-auth-app-django); a provider without keys is simply not offered.
 SOCIAL_AUTH_GOOGLE_OAUTH2_KEY = env("GOOGLE_OAUTH2_KEY")
@@ -192,8 +199,35 @@ SOCIAL_AUTH_KEYCLOAK_AUTHORIZATION_URL = env("KEYCLOAK_AUTHORIZATION_URL")
 SOCIAL_AUTH_KEYCLOAK_ACCESS_TOKEN_URL = env("KEYCLOAK_ACCESS_TOKEN_URL")
 SOCIAL_AUTH_USER_MODEL = "identity.User"
 SOCIAL_AUTH_USERNAME_IS_FULL_EMAIL = True
+# Sign-in by verified email only, ending in a one-time code for the storefront: see ocg/identity/social.py.
+SOCIAL_AUTH_PIPELINE = (
+    "social_core.pipeline.social_auth.social_details",
+    "social_core.pipeline.social_auth.social_uid",
+    "social_core.pipeline.social_auth.auth_allowed",
+    "ocg.identity.social.require_verified_email",
+    "social_core.pipeline.social_auth.social_user",
+    "ocg.identity.social.link_or_create_user",
+    "social_core.pipeline.social_auth.associate_user",
+    "ocg.identity.social.sync_keycloak_staff",
+    "ocg.identity.social.redirect_with_exchange_code",
+)
+# Provider ids that never change hands (Google's `sub`, Keycloak's `sub`), and GitHub's verified-email list.
+SOCIAL_AUTH_GOOGLE_OAUTH2_USE_UNIQUE_USER_ID = True
+SOCIAL_AUTH_KEYCLOAK_ID_KEY = "sub"
+SOCIAL_AUTH_GITHUB_SCOPE = ["user:email"]
+# Keycloak users hold staff rights only with this realm role, client role or group.
+KEYCLOAK_ADMIN_ROLE = env("KEYCLOAK_ADMIN_ROLE", "ocg-admin")
 # Where the storefront receives the one-time code after a social login (never tokens in a URL).
 STOREFRONT_URL = env("STOREFRONT_URL", "http://localhost:3000")
+SOCIAL_AUTH_LOGIN_ERROR_URL = f"{STOREFRONT_URL}/login/callback?error=provider_error"
+SOCIAL_EXCHANGE_CODE_TTL_SECONDS = 60
+# Passwordless sign-in: code and magic link lifetime, wrong tries before a code burns, requests per window.
+PASSWORDLESS = {
+    "TTL_SECONDS": env_int("PASSWORDLESS_TTL_SECONDS", 15 * 60),
+    "MAX_ATTEMPTS": env_int("PASSWORDLESS_MAX_ATTEMPTS", 5),
+    "REQUESTS_PER_EMAIL": (env_int("PASSWORDLESS_REQUESTS_PER_EMAIL_PER_HOUR", 5), 3600),
+    "REQUESTS_PER_IP": (env_int("PASSWORDLESS_REQUESTS_PER_IP_PER_HOUR", 30), 3600),
+}
 
 # Email (magic links and codes): console in development, SMTP when EMAIL_HOST is set.
 EMAIL_HOST = env("EMAIL_HOST")
@@ -210,6 +244,10 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "OCG WebStore <no-reply@ocg.examp
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", STOREFRONT_URL)
 CORS_ALLOW_CREDENTIALS = False
+# Only the API answers cross-origin; the storefront sends its token and a request id and may read both back.
+CORS_URLS_REGEX = r"^/(graphql|api/)"
+CORS_ALLOW_HEADERS = ["accept", "authorization", "content-type", "user-agent", "x-requested-with", "x-request-id"]
+CORS_EXPOSE_HEADERS = ["x-request-id", "retry-after"]
 # Requests allowed per window, by scope; auth endpoints are stricter.
 RATE_LIMITS = {
     "ip": (env_int("RATE_LIMIT_IP_PER_MINUTE", 600), 60),
@@ -226,7 +264,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-GRAPHENE = {"SCHEMA": "ocg.schema.schema"}
+GRAPHENE = {"SCHEMA": "ocg.schema.schema", "SCHEMA_OUTPUT": str(BASE_DIR / "ocg" / "schema.graphql")}
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
@@ -245,14 +283,35 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# HSTS is only ever sent on HTTPS requests. Behind a TLS-terminating proxy Django must learn the scheme: uvicorn's
+# --proxy-headers does it for FORWARDED_ALLOW_IPS; otherwise set SECURE_PROXY_SSL_HEADER=1, but only when the
+# proxy always overwrites X-Forwarded-Proto (a client could send it too).
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("SECURE_PROXY_SSL_HEADER") else None
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT")
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "ocg.spine.requestlog.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "ocg.spine.requestlog.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]},
+        "requests": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["request_id"]},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "ocg.request": {"handlers": ["requests"], "level": "INFO", "propagate": False},
+    },
 }

@@ -17,6 +17,15 @@ STATUS_BY_CODE = {
     "not_found": 404,
     "conflict": 409,
     "rate_limited": 429,
+    "weak_password": 400,
+    "invalid_credentials": 401,
+    "token_invalid": 401,
+    "token_expired": 401,
+    "token_revoked": 401,
+    "token_wrong_type": 401,
+    "account_disabled": 403,
+    "email_taken": 409,
+    "role_conflict": 409,
 }
 
 

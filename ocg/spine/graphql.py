@@ -6,11 +6,12 @@ import logging
 from typing import Any, ClassVar
 
 import graphene
-from graphene_django.views import GraphQLView
+from graphene_django.views import GraphQLView, HttpError
 from graphql import GraphQLError
 
 from ocg.spine.errors import PermissionDenied, Unauthenticated, as_error_dict, is_domain_error
 from ocg.spine.eventstore import tracking_written_positions
+from ocg.spine.graphql_limits import LimitedGraphQLViewMixin
 from ocg.spine.permissions import has_permission
 
 logger = logging.getLogger(__name__)
@@ -61,12 +62,17 @@ class DomainMutation(graphene.Mutation):
         raise NotImplementedError
 
 
-class OCGGraphQLView(GraphQLView):
+class OCGGraphQLView(LimitedGraphQLViewMixin, GraphQLView):
     """Never lets an unexpected exception's text reach the client; it is logged instead."""
 
     @staticmethod
     def format_error(error: Exception) -> dict[str, Any]:
-        if isinstance(error, GraphQLError) and error.original_error is not None:
+        if isinstance(error, HttpError):
+            return {"message": error.message, "extensions": {"code": "bad_request"}}
+        if not isinstance(error, GraphQLError):
+            logger.error("GraphQL request failed", exc_info=error)
+            return {"message": "Internal error", "extensions": {"code": "internal_error"}}
+        if error.original_error is not None:
             original = error.original_error
             if not isinstance(original, GraphQLError):
                 logger.error("GraphQL resolver failed", exc_info=original)

@@ -6,11 +6,13 @@ from typing import Any
 
 MANAGE_PRODUCTS = "catalog.manage_products"
 MANAGE_ALL_PRODUCTS = "catalog.manage_all_products"
+# Held by every role: for actions on one's own account (logout everywhere, password change).
+MANAGE_OWN_ACCOUNT = "identity.manage_own_account"
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    "customer": frozenset(),
-    "designer": frozenset({MANAGE_PRODUCTS}),
-    "admin": frozenset({MANAGE_PRODUCTS, MANAGE_ALL_PRODUCTS}),
+    "customer": frozenset({MANAGE_OWN_ACCOUNT}),
+    "designer": frozenset({MANAGE_OWN_ACCOUNT, MANAGE_PRODUCTS}),
+    "admin": frozenset({MANAGE_OWN_ACCOUNT, MANAGE_PRODUCTS, MANAGE_ALL_PRODUCTS}),
 }
 
 

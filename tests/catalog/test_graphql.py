@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from ocg.catalog.models import ProductView
+from ocg.identity import tokens
 from ocg.identity.models import Role, User
 
 CREATE = """
@@ -33,6 +34,12 @@ def graphql(client, query, **variables):
     return response.json()
 
 
+def sign_in(client, user: User) -> None:
+    """As the storefront does: a Bearer access token on every request, no session cookie."""
+    access = tokens.issue_token_pair(user, "password")["access"]
+    client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {access}"
+
+
 def make_user(role: str, email: str | None = None) -> User:
     return User.objects.create_user(email or f"{role}-{uuid4().hex[:6]}@example.com", "a-long-password", role=role)
 
@@ -48,7 +55,7 @@ def projected(run_projection):
 
 
 def test_a_designer_creates_a_product_and_reads_it_back_at_once(client, designer, projected, catalog):
-    client.force_login(designer)
+    sign_in(client, designer)
     body = graphql(client, CREATE, input={"name": "Silk Gown", "price": "2400.00", "currency": "EUR"})
     payload = body["data"]["productCreate"]
     assert payload["errors"] == []
@@ -68,7 +75,7 @@ def test_a_designer_creates_a_product_and_reads_it_back_at_once(client, designer
     ],
 )
 def test_bad_input_gets_a_field_error_and_changes_nothing(client, designer, catalog, product_input, field):
-    client.force_login(designer)
+    sign_in(client, designer)
     payload = graphql(client, CREATE, input=product_input)["data"]["productCreate"]
     assert payload["result"] is None
     assert [(e["field"], e["code"]) for e in payload["errors"]] == [(field, "invalid")]
@@ -78,7 +85,7 @@ def test_bad_input_gets_a_field_error_and_changes_nothing(client, designer, cata
 @pytest.mark.parametrize(("role", "code"), [(None, "unauthenticated"), (Role.CUSTOMER, "permission_denied")])
 def test_only_designers_and_staff_create_products(client, catalog, role, code):
     if role:
-        client.force_login(make_user(role))
+        sign_in(client, make_user(role))
     payload = graphql(client, CREATE, input={"name": "Coat", "price": "10.00", "currency": "EUR"})["data"]
     assert payload["productCreate"]["errors"][0]["code"] == code
     assert catalog.recorder.max_notification_id() is None
@@ -87,7 +94,7 @@ def test_only_designers_and_staff_create_products(client, catalog, role, code):
 def test_a_designer_renames_only_their_own_products(client, designer, projected, catalog):
     theirs = catalog.create_product("Coat", Decimal("10.00"), "EUR", designer_id=designer.id)
     someone_elses = catalog.create_product("Dress", Decimal("10.00"), "EUR", designer_id=uuid4())
-    client.force_login(designer)
+    sign_in(client, designer)
 
     renamed = graphql(client, RENAME, id=str(theirs), name="Long Coat")["data"]["productRename"]
     refused = graphql(client, RENAME, id=str(someone_elses), name="Mine now")["data"]["productRename"]
@@ -99,7 +106,7 @@ def test_a_designer_renames_only_their_own_products(client, designer, projected,
 
 def test_staff_rename_any_product_and_unknown_ids_are_not_found(client, projected, catalog):
     product = catalog.create_product("Coat", Decimal("10.00"), "EUR", designer_id=uuid4())
-    client.force_login(User.objects.create_superuser("staff@example.com", "a-long-password"))
+    sign_in(client, User.objects.create_superuser("staff@example.com", "a-long-password"))
 
     renamed = graphql(client, RENAME, id=str(product), name="Staff Coat")["data"]["productRename"]
     missing = graphql(client, RENAME, id=str(uuid4()), name="Nothing")["data"]["productRename"]

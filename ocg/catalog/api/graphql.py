@@ -7,10 +7,12 @@ from typing import Any
 
 import graphene
 from django.conf import settings
+from graphene_federation import key
 from graphql import GraphQLError
 
 from ocg.catalog import queries
 from ocg.catalog.domain import InvalidProduct
+from ocg.catalog.models import ProductView
 from ocg.catalog.projections import ProductProjection
 from ocg.spine.eventstore import applications
 from ocg.spine.graphql import DomainMutation
@@ -25,6 +27,7 @@ class Money(graphene.ObjectType):
     currency = graphene.String(required=True, description="ISO 4217 code.")
 
 
+@key("id")
 class Product(graphene.ObjectType):
     id = graphene.UUID(required=True)
     name = graphene.String(required=True)
@@ -37,6 +40,15 @@ class Product(graphene.ObjectType):
     @staticmethod
     def resolve_price(row: Any, info: graphene.ResolveInfo) -> Money:
         return Money(amount=str(row.price), currency=row.currency)
+
+    @classmethod
+    def is_type_of(cls, root: Any, info: graphene.ResolveInfo) -> bool:
+        """Resolvers hand back read-model rows; `_entities` must still tell they are products."""
+        return isinstance(root, (cls, ProductView))
+
+    def __resolve_reference(self, info: graphene.ResolveInfo, **kwargs: Any) -> Any:
+        """Federation: another subgraph's `{__typename: "Product", id}` becomes the product, or null."""
+        return queries.product(self.id)
 
 
 class Query(graphene.ObjectType):

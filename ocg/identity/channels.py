@@ -1,0 +1,57 @@
+"""Bearer-token authentication for WebSockets: a socket without a good access token is closed.
+
+Browsers cannot set an Authorization header on a WebSocket, so the token comes as a
+subprotocol pair (`Sec-WebSocket-Protocol: bearer, <token>`) or, failing that, as `?token=`.
+The token is taken out of the offered subprotocols so a consumer never echoes it back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.middleware import BaseMiddleware
+
+from ocg.identity.domain import IdentityError
+from ocg.identity.tokens import aauthenticate
+
+SUBPROTOCOL = "bearer"
+# An application close code in the 4000 range that mirrors HTTP 401.
+CLOSE_UNAUTHENTICATED = 4401
+
+
+def token_from_scope(scope: dict[str, Any]) -> tuple[str | None, list[str]]:
+    """The token and the subprotocols left for the consumer to choose from."""
+    subprotocols = list(scope.get("subprotocols") or [])
+    if SUBPROTOCOL in subprotocols:
+        index = subprotocols.index(SUBPROTOCOL)
+        if index + 1 < len(subprotocols):
+            token = subprotocols[index + 1]
+            return token, subprotocols[: index + 1] + subprotocols[index + 2 :]
+    query = parse_qs((scope.get("query_string") or b"").decode("latin-1"))
+    values = query.get("token")
+    return (values[0] if values else None), subprotocols
+
+
+class TokenAuthMiddleware(BaseMiddleware):
+    """Puts the token's user in scope["user"] (and its claims in scope["token_claims"])."""
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        if scope.get("type") != "websocket":
+            return await super().__call__(scope, receive, send)
+        token, subprotocols = token_from_scope(scope)
+        if not token:
+            return await self.reject(receive, send)
+        try:
+            user, claims = await aauthenticate(token)
+        except IdentityError:
+            return await self.reject(receive, send)
+        scope = dict(scope, user=user, token_claims=claims, subprotocols=subprotocols)
+        return await self.inner(scope, receive, send)
+
+    @staticmethod
+    async def reject(receive: Any, send: Any) -> None:
+        """Refuse the handshake: the client sees the upgrade denied."""
+        message = await receive()
+        if message.get("type") == "websocket.connect":
+            await send({"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED})

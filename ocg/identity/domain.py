@@ -1,0 +1,198 @@
+"""The identity context's aggregate: an account's lifecycle. Imports only the stdlib and eventsourcing.domain.
+
+Django's auth tables stay the source for authentication (password hash, is_active, role); the
+Account stream is the audit of what happened to them. An account holds one role at a time, so
+a grant replaces the current role and a revoke falls back to the base role.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+BASE_ROLE = "customer"
+ROLES = ("customer", "designer", "admin")
+METHOD_MAX_LENGTH = 50
+REASON_MAX_LENGTH = 500
+
+
+class IdentityError(Exception):
+    """Base of the identity context's errors: a stable code, the field at fault, the ids concerned."""
+
+    code = "invalid"
+
+    def __init__(self, message: str, *, field: str | None = None, **ids: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.ids = ids
+
+
+class InvalidAccount(IdentityError):
+    code = "invalid"
+
+
+class EmailTaken(IdentityError):
+    code = "email_taken"
+
+
+class InvalidCredentials(IdentityError):
+    code = "invalid_credentials"
+
+
+class AccountNotFound(IdentityError):
+    code = "not_found"
+
+
+class AccountDisabled(IdentityError):
+    code = "account_disabled"
+
+
+class RoleConflict(IdentityError):
+    code = "role_conflict"
+
+
+class InvalidToken(IdentityError):
+    """A token that must not be honoured; `code` says why, never how the token looked."""
+
+    code = "token_invalid"
+
+    def __init__(self, message: str = "The token is not valid.", *, code: str | None = None, **ids: object) -> None:
+        super().__init__(message, field=None, **ids)
+        if code is not None:
+            self.code = code
+
+
+TOKEN_ERROR_CODES = frozenset({"token_invalid", "token_expired", "token_revoked", "token_wrong_type"})
+
+
+def clean_role(role: str) -> str:
+    if role not in ROLES:
+        raise InvalidAccount(f"The role must be one of {', '.join(ROLES)}.", field="role")
+    return role
+
+
+def clean_method(method: str) -> str:
+    method = (method or "").strip()
+    if not method or len(method) > METHOD_MAX_LENGTH:
+        raise InvalidAccount(f"A sign-in method is 1 to {METHOD_MAX_LENGTH} characters.", field="method")
+    return method
+
+
+class Account(Aggregate):
+    """One user's account, id = the User row's UUID. Public methods check; the @event methods only apply."""
+
+    class Registered(Aggregate.Created):
+        email: str
+        role: str
+        method: str
+
+    @event(Registered)
+    def __init__(self, email: str, role: str, method: str, timestamp: datetime) -> None:
+        self.email = email
+        self.roles = {role}
+        self.registered_with = method
+        self.registered_at = timestamp
+        self.disabled_reason: str | None = None
+        self.disabled_at: datetime | None = None
+        self.password_changed_at: datetime | None = None
+        self.last_login_at: datetime | None = None
+        self.last_login_method: str | None = None
+
+    @classmethod
+    def register(cls, user_id: UUID, email: str, role: str, method: str, at: datetime) -> Account:
+        email = (email or "").strip().lower()
+        if "@" not in email:
+            raise InvalidAccount("Enter a valid email address.", field="email")
+        return cls._create(
+            cls.Registered, id=user_id, email=email, role=clean_role(role), method=clean_method(method), timestamp=at
+        )
+
+    @property
+    def role(self) -> str:
+        """The one role the account holds."""
+        return next(iter(self.roles))
+
+    @property
+    def is_disabled(self) -> bool:
+        return self.disabled_at is not None
+
+    def check_enabled(self) -> None:
+        if self.is_disabled:
+            raise AccountDisabled("This account is disabled.", account_id=self.id)
+
+    def grant_role(self, role: str, at: datetime) -> None:
+        """Granting replaces the current role: an account holds one at a time."""
+        self.check_enabled()
+        role = clean_role(role)
+        if role in self.roles:
+            raise RoleConflict(f"The account already has the {role} role.", field="role", account_id=self.id)
+        for current in sorted(self.roles):
+            self._role_revoked(role=current, timestamp=at)
+        self._role_granted(role=role, timestamp=at)
+
+    def revoke_role(self, role: str, at: datetime) -> None:
+        """Revoking falls back to the base role, which itself cannot be revoked."""
+        self.check_enabled()
+        role = clean_role(role)
+        if role not in self.roles:
+            raise RoleConflict(f"The account does not have the {role} role.", field="role", account_id=self.id)
+        if role == BASE_ROLE:
+            raise RoleConflict("The base role cannot be revoked.", field="role", account_id=self.id)
+        self._role_revoked(role=role, timestamp=at)
+        self._role_granted(role=BASE_ROLE, timestamp=at)
+
+    def disable(self, reason: str, at: datetime) -> None:
+        self.check_enabled()
+        reason = (reason or "").strip()
+        if not reason or len(reason) > REASON_MAX_LENGTH:
+            raise InvalidAccount(f"Give a reason of 1 to {REASON_MAX_LENGTH} characters.", field="reason")
+        self._disabled(reason=reason, timestamp=at)
+
+    def change_password(self, at: datetime) -> None:
+        """Only the fact is recorded: a hash never enters the event stream."""
+        self.check_enabled()
+        self._password_changed(timestamp=at)
+
+    def record_login(self, method: str, at: datetime) -> None:
+        self.check_enabled()
+        self._logged_in(method=clean_method(method), timestamp=at)
+
+    class RoleGranted(Aggregate.Event):
+        role: str
+
+    @event(RoleGranted)
+    def _role_granted(self, role: str, timestamp: datetime) -> None:
+        self.roles.add(role)
+
+    class RoleRevoked(Aggregate.Event):
+        role: str
+
+    @event(RoleRevoked)
+    def _role_revoked(self, role: str, timestamp: datetime) -> None:
+        self.roles.discard(role)
+
+    class Disabled(Aggregate.Event):
+        reason: str
+
+    @event(Disabled)
+    def _disabled(self, reason: str, timestamp: datetime) -> None:
+        self.disabled_reason = reason
+        self.disabled_at = timestamp
+
+    class PasswordChanged(Aggregate.Event):
+        pass
+
+    @event(PasswordChanged)
+    def _password_changed(self, timestamp: datetime) -> None:
+        self.password_changed_at = timestamp
+
+    class LoggedIn(Aggregate.Event):
+        method: str
+
+    @event(LoggedIn)
+    def _logged_in(self, method: str, timestamp: datetime) -> None:
+        self.last_login_at = timestamp
+        self.last_login_method = method

@@ -1,0 +1,161 @@
+"""Account operations that keep Django's auth tables and the identity event stream in step.
+
+The User row stays the source for authentication. Each operation writes the row inside
+`transaction.atomic()` and saves the matching event before the block ends, so a failed event
+write rolls the row back; a domain rule that refuses the change does the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.contrib.auth import authenticate
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ocg.identity.application import IdentityApplication, KnownUser
+from ocg.identity.domain import BASE_ROLE, AccountDisabled, EmailTaken, InvalidAccount, InvalidCredentials, clean_role
+from ocg.identity.models import User
+from ocg.spine.eventstore import applications
+
+EMAIL_MAX_LENGTH = 254
+
+
+class WeakPassword(InvalidAccount):
+    code = "weak_password"
+
+
+def identity() -> IdentityApplication:
+    return applications.get("identity")
+
+
+def known(user: User) -> KnownUser:
+    return KnownUser(email=user.email, role=user.role)
+
+
+def normalize_email(email: str) -> str:
+    """Stored lower-cased, as the user manager does, so uniqueness ignores case."""
+    email = User.objects.normalize_email((email or "").strip()).lower()
+    if len(email) > EMAIL_MAX_LENGTH:
+        raise InvalidAccount("Enter a valid email address.", field="email")
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise InvalidAccount("Enter a valid email address.", field="email") from None
+    return email
+
+
+def check_password_strength(password: str, user: User) -> None:
+    try:
+        validate_password(password, user=user)
+    except ValidationError as error:
+        raise WeakPassword(" ".join(error.messages), field="password") from None
+
+
+def register(
+    email: str, password: str | None, role: str = "customer", method: str = "password", display_name: str = ""
+) -> User:
+    """A passwordless method (magic link, social) passes no password: the account gets an unusable one."""
+    email = normalize_email(email)
+    role = clean_role(role)
+    user = User(email=email, role=role, display_name=(display_name or "").strip()[:150])
+    if password is None:
+        if method == "password":
+            raise WeakPassword("Choose a password.", field="password")
+        user.set_unusable_password()
+    else:
+        check_password_strength(password, user)
+        user.set_password(password)
+    if User.objects.filter(email=email).exists():
+        raise EmailTaken("An account with this email already exists.", field="email")
+    try:
+        with transaction.atomic():
+            user.save(force_insert=True)
+            identity().register(user.id, email, role, method)
+    except IntegrityError:
+        raise EmailTaken("An account with this email already exists.", field="email") from None
+    return user
+
+
+def authenticate_password(email: str, password: str, request: Any = None) -> User:
+    """Unknown email, wrong password and a disabled account all answer alike, in alike time."""
+    try:
+        email = normalize_email(email)
+    except InvalidAccount:
+        email = ""
+    user = authenticate(request, username=email, password=password or "") if email else None
+    if user is None:
+        if not email:
+            User().set_password(password or "")
+        raise InvalidCredentials("The email or password is not right.")
+    return user
+
+
+@contextmanager
+def _changing(user: User, **fields: Any) -> Iterator[None]:
+    """Row changes and their event in one transaction; the user object is put back if either fails."""
+    before = {name: getattr(user, name) for name in fields}
+    try:
+        with transaction.atomic():
+            for name, value in fields.items():
+                setattr(user, name, value)
+            user.save(update_fields=list(fields))
+            yield
+    except BaseException:
+        for name, value in before.items():
+            setattr(user, name, value)
+        raise
+
+
+def change_password(user: User, new_password: str, old_password: str | None = None) -> None:
+    """A new password also ends every session that used the old one."""
+    if old_password is not None and not user.check_password(old_password):
+        raise InvalidCredentials("The current password is not right.", field="old_password")
+    check_password_strength(new_password, user)
+    with _changing(user, password=make_password(new_password), tokens_valid_after=timezone.now()):
+        identity().change_password(user.id, known(user))
+
+
+def grant_role(user: User, role: str) -> None:
+    """Granting replaces the role held, as the domain rules."""
+    account = known(user)
+    with _changing(user, role=clean_role(role)):
+        identity().grant_role(user.id, role, account)
+
+
+def revoke_role(user: User, role: str) -> None:
+    """The account falls back to the base role, as the domain rules."""
+    account = known(user)
+    with _changing(user, role=BASE_ROLE):
+        identity().revoke_role(user.id, role, account)
+
+
+def disable_account(user: User, reason: str) -> None:
+    """Disabling refuses every token issued so far as well as new sign-ins."""
+    if not user.is_active:
+        raise AccountDisabled("This account is already disabled.", account_id=user.id)
+    with _changing(user, is_active=False, tokens_valid_after=timezone.now()):
+        identity().disable(user.id, reason, known(user))
+
+
+def revoke_all_tokens(user: User) -> None:
+    """Every token issued before now stops working; no event, since the account itself is unchanged."""
+    user.tokens_valid_after = timezone.now()
+    User.objects.filter(pk=user.pk).update(tokens_valid_after=user.tokens_valid_after)
+
+
+def record_login(user: User, method: str) -> None:
+    if not user.is_active:
+        raise AccountDisabled("This account is disabled.", account_id=user.id)
+    with _changing(user, last_login=timezone.now()):
+        identity().record_login(user.id, method, known(user))
+
+
+def roles(user: User) -> list[str]:
+    return [user.role]

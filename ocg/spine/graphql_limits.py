@@ -1,0 +1,278 @@
+"""Query depth and cost limits, checked after validation and before any resolver runs.
+
+Cost model: every field costs 1; a field that pages (takes `first`/`last`) multiplies the cost of its
+selection by that number (the argument's value, else its schema default, else DEFAULT_LIST_SIZE); any other
+list field multiplies by DEFAULT_LIST_SIZE, except a connection's `edges`/`nodes`, already paid for by the
+connection's `first`/`last`. Fragments count where they are spread; introspection fields (`__...`) are free
+(introspection is refused outside DEBUG anyway). Depth counts nested fields: `{ a { b } }` is 2.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.http import HttpResponseBadRequest, HttpResponseNotAllowed
+from graphene_django.constants import MUTATION_ERRORS_FLAG
+from graphene_django.settings import graphene_settings
+from graphene_django.utils.utils import set_rollback
+from graphene_django.views import HttpError
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLList,
+    GraphQLSchema,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    Undefined,
+    execute,
+    get_named_type,
+    get_nullable_type,
+    parse,
+    validate,
+    validate_schema,
+    value_from_ast,
+)
+from graphql.execution.values import get_variable_values
+from graphql.validation import NoSchemaIntrospectionCustomRule, specified_rules
+
+DEFAULT_LIST_SIZE = 20
+PAGING_ARGUMENTS = ("first", "last")
+CONNECTION_LISTS = ("edges", "nodes")
+MAX_TOKENS = 10_000
+
+
+@dataclass(frozen=True)
+class Measure:
+    depth: int
+    cost: int
+
+
+class QueryMeter:
+    """Depth and cost of one operation; each fragment is measured once, so fragment fan-out stays linear."""
+
+    def __init__(self, schema: GraphQLSchema, document: DocumentNode, variables: dict[str, Any]) -> None:
+        self.schema = schema
+        self.variables = variables
+        self.fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+        self.measured: dict[str, Measure] = {}
+        self.in_progress: set[str] = set()
+
+    def operation(self, operation: OperationDefinitionNode) -> Measure:
+        root = self.schema.get_root_type(operation.operation)
+        return self.selection_set(operation.selection_set, root) if root else Measure(0, 0)
+
+    def selection_set(self, selection_set: SelectionSetNode | None, parent: Any) -> Measure:
+        depth = cost = 0
+        for selection in selection_set.selections if selection_set else ():
+            if isinstance(selection, FieldNode):
+                measure = self.field(selection, parent)
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                inner = self.schema.get_type(condition.name.value) if condition else parent
+                measure = self.selection_set(selection.selection_set, inner)
+            elif isinstance(selection, FragmentSpreadNode):
+                measure = self.fragment(selection.name.value)
+            else:
+                continue
+            depth = max(depth, measure.depth)
+            cost += measure.cost
+        return Measure(depth, cost)
+
+    def fragment(self, name: str) -> Measure:
+        if name in self.measured:
+            return self.measured[name]
+        definition = self.fragments.get(name)
+        if definition is None or name in self.in_progress:
+            return Measure(0, 0)
+        self.in_progress.add(name)
+        measure = self.selection_set(
+            definition.selection_set, self.schema.get_type(definition.type_condition.name.value)
+        )
+        self.in_progress.discard(name)
+        self.measured[name] = measure
+        return measure
+
+    def field(self, node: FieldNode, parent: Any) -> Measure:
+        name = node.name.value
+        if name.startswith("__"):
+            return Measure(0, 0)
+        definition = getattr(parent, "fields", {}).get(name)
+        if definition is None:
+            return Measure(1, 1)
+        children = self.selection_set(node.selection_set, get_named_type(definition.type))
+        return Measure(1 + children.depth, 1 + self.multiplier(node, definition, parent) * children.cost)
+
+    def multiplier(self, node: FieldNode, definition: Any, parent: Any) -> int:
+        paging = [name for name in PAGING_ARGUMENTS if name in definition.args]
+        if paging:
+            given = {argument.name.value: argument.value for argument in node.arguments or ()}
+            sizes = [self.argument_value(given.get(name), definition.args[name]) for name in paging]
+            return max(sizes)
+        if isinstance(get_nullable_type(definition.type), GraphQLList):
+            if node.name.value in CONNECTION_LISTS and getattr(parent, "name", "").endswith("Connection"):
+                return 1
+            return DEFAULT_LIST_SIZE
+        return 1
+
+    def argument_value(self, value_node: Any, argument: Any) -> int:
+        value = value_from_ast(value_node, argument.type, self.variables) if value_node is not None else Undefined
+        if value is Undefined or value is None:
+            value = argument.default_value
+        if isinstance(value, bool) or not isinstance(value, int):
+            return DEFAULT_LIST_SIZE
+        return max(value, 0)
+
+
+def coerced_variables(schema: GraphQLSchema, operation: OperationDefinitionNode, raw: Any) -> dict[str, Any]:
+    """Variables with their declared defaults applied; the raw ones when they do not coerce."""
+    raw = raw if isinstance(raw, dict) else {}
+    coerced = get_variable_values(schema, operation.variable_definitions or (), raw)
+    return coerced if isinstance(coerced, dict) else raw
+
+
+def measure_operation(
+    schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Any
+) -> Measure:
+    return QueryMeter(schema, document, coerced_variables(schema, operation, variables)).operation(operation)
+
+
+def limit_error(message: str, code: str) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": code})
+
+
+def too_deep_to_read() -> GraphQLError:
+    return limit_error("The query is nested too deeply to be read.", "query_too_deep")
+
+
+def validation_rules() -> tuple:
+    """The spec's rules, plus refusing introspection unless DEBUG."""
+    return tuple(specified_rules) if settings.DEBUG else (*specified_rules, NoSchemaIntrospectionCustomRule)
+
+
+def cost_extension(cost: int) -> dict[str, Any]:
+    return {"cost": {"requested": cost, "maximum": settings.GRAPHQL_MAX_COST}}
+
+
+class LimitedGraphQLViewMixin:
+    """graphene-django's request pipeline, with depth and cost checked between validation and execution."""
+
+    def execute_graphql_request(self, request, data, query, variables, operation_name, show_graphiql=False):
+        if not query:
+            if show_graphiql:
+                return None
+            raise HttpError(HttpResponseBadRequest("Must provide query string."))
+        if not isinstance(query, str):
+            raise HttpError(HttpResponseBadRequest("The query must be a string."))
+
+        schema = self.schema.graphql_schema
+        schema_validation_errors = validate_schema(schema)
+        if schema_validation_errors:
+            return ExecutionResult(data=None, errors=schema_validation_errors)
+
+        try:
+            document = parse(query, max_tokens=MAX_TOKENS)
+        except GraphQLError as error:
+            return ExecutionResult(errors=[error])
+        except RecursionError:
+            return ExecutionResult(errors=[too_deep_to_read()])
+
+        operation = get_operation(document, operation_name)
+        if request.method.lower() == "get" and operation is not None and operation.operation != OperationType.QUERY:
+            if show_graphiql:
+                return None
+            raise HttpError(
+                HttpResponseNotAllowed(
+                    ["POST"], f"Can only perform a {operation.operation.value} operation from a POST request."
+                )
+            )
+
+        validation_errors = validate(schema, document, validation_rules(), graphene_settings.MAX_VALIDATION_ERRORS)
+        if validation_errors:
+            return ExecutionResult(data=None, errors=validation_errors)
+
+        cost = None
+        if operation is not None:
+            try:
+                measure = measure_operation(schema, document, operation, variables)
+            except RecursionError:
+                return ExecutionResult(errors=[too_deep_to_read()])
+            if measure.depth > settings.GRAPHQL_MAX_DEPTH:
+                message = f"Query depth {measure.depth} exceeds the maximum of {settings.GRAPHQL_MAX_DEPTH}."
+                return ExecutionResult(errors=[limit_error(message, "query_too_deep")])
+            cost = measure.cost
+            if cost > settings.GRAPHQL_MAX_COST:
+                message = f"Query cost {cost} exceeds the maximum of {settings.GRAPHQL_MAX_COST}."
+                return ExecutionResult(
+                    errors=[limit_error(message, "query_too_costly")], extensions=cost_extension(cost)
+                )
+
+        try:
+            options = {
+                "root_value": self.get_root_value(request),
+                "context_value": self.get_context(request),
+                "variable_values": variables,
+                "operation_name": operation_name,
+                "middleware": self.get_middleware(request),
+            }
+            if self.execution_context_class:
+                options["execution_context_class"] = self.execution_context_class
+            if (
+                operation is not None
+                and operation.operation == OperationType.MUTATION
+                and (
+                    graphene_settings.ATOMIC_MUTATIONS is True
+                    or connection.settings_dict.get("ATOMIC_MUTATIONS", False) is True
+                )
+            ):
+                with transaction.atomic():
+                    result = execute(schema, document, **options)
+                    if getattr(request, MUTATION_ERRORS_FLAG, False) is True:
+                        transaction.set_rollback(True)
+            else:
+                result = execute(schema, document, **options)
+        except Exception as error:
+            return ExecutionResult(errors=[error])
+        if cost is not None:
+            result.extensions = {**(result.extensions or {}), **cost_extension(cost)}
+        return result
+
+    def get_response(self, request, data, show_graphiql=False):
+        query, variables, operation_name, id = self.get_graphql_params(request, data)
+        execution_result = self.execute_graphql_request(request, data, query, variables, operation_name, show_graphiql)
+        if getattr(request, MUTATION_ERRORS_FLAG, False) is True:
+            set_rollback()
+        if not execution_result:
+            return None, 200
+
+        status_code = 200
+        response: dict[str, Any] = {}
+        if execution_result.errors:
+            set_rollback()
+            response["errors"] = [self.format_error(error) for error in execution_result.errors]
+        if execution_result.errors and any(not getattr(error, "path", None) for error in execution_result.errors):
+            status_code = 400
+        else:
+            response["data"] = execution_result.data
+        if execution_result.extensions:
+            response["extensions"] = execution_result.extensions
+        if self.batch:
+            response["id"] = id
+            response["status"] = status_code
+        return self.json_encode(request, response, pretty=show_graphiql), status_code
+
+
+def get_operation(document: DocumentNode, operation_name: str | None) -> OperationDefinitionNode | None:
+    """The operation that will run; None when the name matches none or several are unnamed-ambiguous."""
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name is None:
+        return operations[0] if len(operations) == 1 else None
+    return next((op for op in operations if op.name and op.name.value == operation_name), None)
