@@ -56,8 +56,12 @@ def encode(message: dict[str, Any]) -> bytes:
     return json.dumps(message, default=_json_default, separators=(",", ":")).encode()
 
 
-def decode(value: bytes) -> dict[str, Any]:
+def decode(value: bytes | None) -> dict[str, Any]:
+    """The envelope in a Kafka message value; ValueError for anything else (tombstones included)."""
+    if value is None:
+        raise ValueError("an empty message (tombstone) is not an OCG event envelope")
     message = json.loads(value)
-    if not isinstance(message, dict) or message.get("specversion") != "1.0" or "id" not in message:
+    if not isinstance(message, dict) or message.get("specversion") != "1.0" or not isinstance(message.get("id"), str):
         raise ValueError("not an OCG event envelope")
+    uuid.UUID(message["id"])  # consumers record the id as a UUID: reject others here, not in their transaction
     return message

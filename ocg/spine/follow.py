@@ -17,6 +17,7 @@ from types import TracebackType
 
 import psycopg
 from django.db import close_old_connections, connection
+from eventsourcing.persistence import OperationalError as EventStoreOperationalError
 from psycopg import sql
 
 from ocg.spine.eventstore import applications, postgres_conninfo, uses_postgresql
@@ -62,23 +63,28 @@ class Follower:
         return self
 
     def _enter_postgres(self) -> None:
+        channels = [applications.get(source).recorder.channel_name for source in self.sources]
         connection = psycopg.connect(postgres_conninfo("ocg-follower"), autocommit=True)
+        try:
+            self._lock(connection)
+            for channel in channels:
+                connection.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+        except BaseException:
+            connection.close()  # never keep holding the lock for a follower that did not start
+            raise
+        self._connection = connection
+
+    def _lock(self, connection: psycopg.Connection) -> None:
         key = advisory_key(self.name)
         announced = False
         while not connection.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]:
             if not self.wait_for_lock:
-                connection.close()
                 raise FollowerAlreadyRunning(f"{self.name} is already running elsewhere")
             if not announced:
                 logger.info("%s is running elsewhere; standing by until it stops", self.name)
                 announced = True
             if self.stop.wait(1.0):
-                connection.close()
                 raise FollowerAlreadyRunning(f"stopped while waiting for {self.name}")
-        for source in self.sources:
-            channel = applications.get(source).recorder.channel_name
-            connection.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
-        self._connection = connection
 
     def _enter_embedded(self) -> None:
         with _embedded_locks_guard:
@@ -119,30 +125,54 @@ def follow_forever(
     stop: threading.Event,
     catch_up: Callable[[], int],
     poll_seconds: float,
+    *,
+    expected_errors: tuple[type[BaseException], ...] = (),
 ) -> None:
     """The loop every follower runs: hold the lock, catch up, sleep until woken, back off on failure.
 
     A failure (database or broker away, a bug in a handler) is logged and retried with growing
-    backoff; nothing moves past the failing event, so nothing is skipped.
+    backoff; nothing moves past the failing event, so nothing is skipped. Losing the follower's own
+    session (the lock and LISTEN) starts it again, as a standby if another copy took over meanwhile.
+    `expected_errors` are logged without a stack trace.
     """
     backoff = FIRST_BACKOFF_SECONDS
     try:
-        with Follower(name, sources, stop) as follower:
-            logger.info("%s running", name)
-            while not stop.is_set():
-                try:
-                    processed = catch_up()
-                except Exception:
-                    logger.warning("%s failed; retrying in %.1fs", name, backoff, exc_info=True)
-                    close_old_connections()
-                    stop.wait(backoff)
-                    backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
-                    continue
-                backoff = FIRST_BACKOFF_SECONDS
-                if processed == 0:
-                    follower.wait(poll_seconds)
+        while not stop.is_set():
+            try:
+                with Follower(name, sources, stop) as follower:
+                    logger.info("%s running", name)
+                    backoff = FIRST_BACKOFF_SECONDS
+                    _catch_up_while_following(name, follower, stop, catch_up, poll_seconds, expected_errors)
+            except (psycopg.OperationalError, EventStoreOperationalError) as error:
+                logger.warning("%s: database unavailable (%s); retrying in %.1fs", name, error, backoff)
+                stop.wait(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
     except FollowerAlreadyRunning:
         if not stop.is_set():
             raise
     finally:
         connection.close()
+
+
+def _catch_up_while_following(
+    name: str,
+    follower: Follower,
+    stop: threading.Event,
+    catch_up: Callable[[], int],
+    poll_seconds: float,
+    expected_errors: tuple[type[BaseException], ...],
+) -> None:
+    backoff = FIRST_BACKOFF_SECONDS
+    while not stop.is_set():
+        try:
+            processed = catch_up()
+        except Exception as error:
+            expected = isinstance(error, expected_errors)
+            logger.warning("%s: %s; retrying in %.1fs", name, error, backoff, exc_info=not expected)
+            close_old_connections()
+            stop.wait(backoff)
+            backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+            continue
+        backoff = FIRST_BACKOFF_SECONDS
+        if processed == 0:
+            follower.wait(poll_seconds)

@@ -10,15 +10,15 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 from django.conf import settings
-from django.db import close_old_connections, connection
 
 from ocg.spine.envelope import encode, envelope, topic_for
 from ocg.spine.eventstore import applications
-from ocg.spine.follow import Follower, FollowerAlreadyRunning
+from ocg.spine.follow import follow_forever
 from ocg.spine.models import ProjectionPosition
 
 logger = logging.getLogger(__name__)
@@ -26,18 +26,21 @@ logger = logging.getLogger(__name__)
 RELAY_FOLLOWER = "relay"
 BATCH_SIZE = 1000
 FLUSH_WAIT_SECONDS = 2.0
-MAX_BACKOFF_SECONDS = 30.0
 
 
 def producer_config(bootstrap_servers: str) -> dict[str, object]:
+    """Topics are created by `ensure_topics` only: one auto-created by the broker (say after it lost
+    its data) would take the broker's default partitions and replication instead of ours."""
     return {
         "bootstrap.servers": bootstrap_servers,
+        "allow.auto.create.topics": False,
         "enable.idempotence": True,
         "acks": "all",
         "linger.ms": 5,
         "compression.type": "none",
         "message.timeout.ms": settings.KAFKA_MESSAGE_TIMEOUT_MS,
         "reconnect.backoff.max.ms": 2_000,
+        "logger": logger,
         **settings.KAFKA_PRODUCER_OPTIONS,
     }
 
@@ -81,13 +84,32 @@ class Relay:
         return self._producer
 
     def _reset_producer(self) -> None:
-        """After a fatal producer error the idempotent session is gone: start a new one."""
+        """Drop the producer after a failed batch; the batch is produced again by a new one.
+
+        Its idempotent session may be unusable: after a fatal error, or when the broker has
+        forgotten its producer id (a restarted broker answers UNKNOWN_PRODUCER_ID until every
+        queued message times out, and keeps answering it for the next batches too).
+        """
         if self._producer is not None:
             self._producer.purge()
+            self._producer.poll(0)
+            self._producer = None
+
+    def pending(self) -> int:
+        """Messages handed to the producer and not yet confirmed (or failed) by the broker."""
+        producer = self._producer
+        return len(producer) if producer is not None else 0
+
+    def close(self) -> None:
+        """Wait (bounded) for queued deliveries and release the producer."""
+        if self._producer is not None:
+            self._producer.flush(5)
             self._producer = None
 
     def ensure_topics(self) -> None:
-        admin = AdminClient({"bootstrap.servers": self.bootstrap_servers})
+        admin = AdminClient(
+            {"bootstrap.servers": self.bootstrap_servers, "reconnect.backoff.max.ms": 2_000, "logger": logger}
+        )
         topics = [
             NewTopic(
                 topic_for(context),
@@ -119,15 +141,27 @@ class Relay:
         )
         if not notifications:
             return 0
+        try:
+            self._deliver(context, [(n.id, application.mapper.to_domain_event(n)) for n in notifications])
+        except BaseException:
+            self._reset_producer()
+            self._topics_ready = False  # a restarted broker may have lost them
+            raise
+        ProjectionPosition.objects.filter(follower=RELAY_FOLLOWER, source=context, position=start).update(
+            position=notifications[-1].id
+        )
+        return len(notifications)
+
+    def _deliver(self, context: str, events: list[tuple[int, Any]]) -> None:
+        """Produce (position, domain event) pairs and return once the broker confirmed every one."""
         topic = topic_for(context)
         deliveries = _Deliveries()
         producer = self.producer
-        for notification in notifications:
-            domain_event = application.mapper.to_domain_event(notification)
-            value = encode(envelope(context, domain_event, notification.id))
+        for position, domain_event in events:
+            value = encode(envelope(context, domain_event, position))
             while True:
                 try:
-                    producer.produce(topic, value=value, key=notification.originator_id.bytes, on_delivery=deliveries)
+                    producer.produce(topic, value=value, key=domain_event.originator_id.bytes, on_delivery=deliveries)
                     break
                 except BufferError:
                     producer.poll(0.1)  # local queue full: let deliveries drain
@@ -137,16 +171,9 @@ class Relay:
             if self.stop.is_set():
                 raise DeliveryFailed(f"{context}: stopping with deliveries unconfirmed")
             logger.warning("relay: %s waiting for the broker to confirm deliveries", context)
-        if deliveries.errors or deliveries.confirmed != len(notifications):
-            if any(error.fatal() for error in deliveries.errors):
-                self._reset_producer()
-            self._topics_ready = False  # a restarted broker may have lost them
+        if deliveries.errors or deliveries.confirmed != len(events):
             reason = deliveries.errors[0].str() if deliveries.errors else "unconfirmed deliveries"
-            raise DeliveryFailed(f"{context}: {reason}")
-        ProjectionPosition.objects.filter(follower=RELAY_FOLLOWER, source=context, position=start).update(
-            position=notifications[-1].id
-        )
-        return len(notifications)
+            raise DeliveryFailed(f"{context}: {len(deliveries.errors)} of {len(events)} not delivered: {reason}")
 
     def catch_up(self) -> int:
         if not self._topics_ready:
@@ -160,28 +187,16 @@ class Relay:
         return total
 
     def run_forever(self, poll_seconds: float = 1.0) -> None:
-        """Relay until `stop` is set; survives the broker going away, retrying with backoff."""
-        backoff = 0.5
-        follower = Follower(RELAY_FOLLOWER, self.contexts, self.stop)
+        """Relay until `stop` is set; survives the broker or PostgreSQL going away, retrying with backoff."""
+        logger.info("relaying to %s", self.bootstrap_servers)
         try:
-            with follower:
-                logger.info("relay running to %s", self.bootstrap_servers)
-                while not self.stop.is_set():
-                    try:
-                        sent = self.catch_up()
-                        backoff = 0.5
-                    except Exception as error:
-                        logger.warning("relay: %s; retrying in %.1fs", error, backoff)
-                        close_old_connections()
-                        self.stop.wait(backoff)
-                        backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
-                        continue
-                    if sent == 0:
-                        follower.wait(poll_seconds)
-        except FollowerAlreadyRunning:
-            if not self.stop.is_set():
-                raise
+            follow_forever(
+                RELAY_FOLLOWER,
+                self.contexts,
+                self.stop,
+                self.catch_up,
+                poll_seconds,
+                expected_errors=(DeliveryFailed, KafkaException),
+            )
         finally:
-            if self._producer is not None:
-                self._producer.flush(5)
-            connection.close()
+            self.close()
