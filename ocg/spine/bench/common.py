@@ -30,8 +30,13 @@ def say(message: str) -> None:
 
 
 def reset(*contexts: str) -> None:
-    """Start from a clean state: schema up to date, the contexts' events and every read model empty."""
+    """Start from a clean state: schema up to date, the contexts' events and every read model empty.
+
+    `migrate` builds every context's application; their pools are closed again so that a bench
+    holds connections only for the contexts it uses (the server is shared, max_connections is finite).
+    """
     call_command("migrate", verbosity=0, interactive=False)
+    applications.close_all()
     tables = [events_table(applications.get(context)) for context in contexts] + list(READ_MODEL_TABLES)
     with connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY")

@@ -7,7 +7,6 @@ machine weighs on both alike and the ratio compares like with like.
 from __future__ import annotations
 
 import os
-import threading
 import uuid
 from decimal import Decimal
 
@@ -43,19 +42,14 @@ class RawWriter:
     def __init__(self, topic: str, state_size: int) -> None:
         self.topic = topic
         self.state = os.urandom(state_size)
-        self.local = threading.local()
-        self.connections: list[psycopg.Connection] = []
+        self.connections = [psycopg.connect(postgres_conninfo("ocg-bench"), autocommit=True) for _ in range(THREADS)]
         self.statement = (
             f"INSERT INTO {RAW_TABLE} (originator_id, originator_version, topic, state) "
             "VALUES (%s, 1, %s, %s) RETURNING notification_id"
         )
 
-    def insert(self, _index: int) -> None:
-        connection = getattr(self.local, "connection", None)
-        if connection is None:
-            connection = self.local.connection = psycopg.connect(postgres_conninfo("ocg-bench"), autocommit=True)
-            self.connections.append(connection)
-        connection.execute(self.statement, (uuid.uuid4(), self.topic, self.state), prepare=True).fetchone()
+    def insert(self, index: int) -> None:
+        self.connections[index].execute(self.statement, (uuid.uuid4(), self.topic, self.state), prepare=True).fetchone()
 
     def close(self) -> None:
         for connection in self.connections:

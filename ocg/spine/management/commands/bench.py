@@ -10,6 +10,7 @@ BENCHMARKS = {
     "projection_lag": "ocg.spine.bench.projection_lag.run",
     "relay": "ocg.spine.bench.relay.run",
     "rebuild": "ocg.spine.bench.rebuild.run",
+    "auth": "ocg.spine.bench.auth.run",
 }
 
 

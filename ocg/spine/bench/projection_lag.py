@@ -1,0 +1,163 @@
+"""Projection lag: from a command's commit to its event being visible in the read model.
+
+A paced writer issues catalog commands at a fixed rate while `run_projections` runs as its own
+process, as in production. A monitor polls the projection's position on its own connection; an
+event is visible at the first poll that reports a position at or past its notification id.
+`missing` counts written products absent from the read model at the end: it must be 0.
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from decimal import Decimal
+
+import psycopg
+from django.conf import settings
+
+from ocg.spine.bench.common import percentile, reset, say
+from ocg.spine.eventstore import applications, postgres_conninfo, written_positions
+
+PROJECTION = "catalog_products"
+RATE = 500
+WRITERS = 2
+POLL_SECONDS = 0.002
+POSITION_QUERY = "SELECT position FROM spine_projectionposition WHERE follower = %s AND source = 'catalog'"
+
+
+class Monitor(threading.Thread):
+    """Records (time, position) each time the projection's position is seen to move."""
+
+    def __init__(self) -> None:
+        super().__init__(name="lag-monitor", daemon=True)
+        self.stop = threading.Event()
+        self.times: list[float] = []
+        self.positions: list[int] = []
+        self.connection = psycopg.connect(postgres_conninfo("ocg-bench-monitor"), autocommit=True)
+
+    def position(self) -> int:
+        row = self.connection.execute(POSITION_QUERY, (PROJECTION,), prepare=True).fetchone()
+        return row[0] if row else 0
+
+    def run(self) -> None:
+        last = -1
+        while not self.stop.is_set():
+            position = self.position()
+            seen_at = time.perf_counter()
+            if position != last:
+                self.times.append(seen_at)
+                self.positions.append(position)
+                last = position
+            time.sleep(POLL_SECONDS)
+
+    def visible_at(self, notification_id: int) -> float:
+        index = bisect.bisect_left(self.positions, notification_id)
+        if index == len(self.times):
+            raise RuntimeError(f"the monitor never saw position {notification_id}")
+        return self.times[index]
+
+    def wait_for(self, notification_id: int, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while self.position() < notification_id:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the projection did not reach {notification_id} within {timeout}s")
+            time.sleep(0.01)
+
+    def close(self) -> None:
+        self.stop.set()
+        if self.is_alive():
+            self.join()
+        self.connection.close()
+
+
+def start_runner(log: object) -> subprocess.Popen:
+    manage = settings.BASE_DIR / "manage.py"
+    return subprocess.Popen(  # noqa: S603
+        [sys.executable, str(manage), "run_projections", PROJECTION],
+        env=os.environ.copy(),
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
+
+
+def stop_runner(process: subprocess.Popen) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def paced_writes(seconds: float, commits: list[tuple[int, float]]) -> None:
+    """Each writer thread keeps its own schedule of RATE / WRITERS commands per second."""
+    catalog = applications.get("catalog")
+    interval = WRITERS / RATE
+    started = time.perf_counter()
+    errors: list[BaseException] = []
+
+    def write(index: int) -> None:
+        due = started + index * interval / WRITERS
+        try:
+            while due < started + seconds:
+                delay = due - time.perf_counter()
+                if delay > 0:
+                    time.sleep(delay)
+                catalog.create_product(name=f"Lag piece {index}", price=Decimal("99.00"), currency="EUR")
+                committed = time.perf_counter()
+                commits.append((written_positions()["catalog"], committed))
+                due += interval
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=write, args=(index,), daemon=True) for index in range(WRITERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+
+
+def run(quick: bool) -> dict[str, float]:
+    seconds = 8.0 if quick else 20.0
+    reset("catalog")
+    catalog = applications.get("catalog")
+    monitor = Monitor()
+    with tempfile.TemporaryFile() as log:
+        runner = start_runner(log)
+        try:
+            catalog.create_product(name="Warm-up piece", price=Decimal("99.00"), currency="EUR")
+            monitor.wait_for(written_positions()["catalog"], timeout=60)
+            monitor.start()
+            say(f"runner up; writing {RATE} events/s for {seconds:.0f}s")
+            commits: list[tuple[int, float]] = []
+            started = time.perf_counter()
+            paced_writes(seconds, commits)
+            elapsed = time.perf_counter() - started
+            monitor.wait_for(max(position for position, _ in commits), timeout=60)
+            time.sleep(0.05)
+        except BaseException:
+            log.seek(0)
+            say(log.read().decode(errors="replace")[-4000:])
+            raise
+        finally:
+            monitor.close()
+            stop_runner(runner)
+    with psycopg.connect(postgres_conninfo("ocg-bench")) as connection:
+        rows = connection.execute("SELECT count(*) FROM catalog_productview").fetchone()[0]
+    lags = sorted(max(monitor.visible_at(position) - committed, 0.0) * 1000 for position, committed in commits)
+    return {
+        "events_per_s": round(len(commits) / elapsed, 1),
+        "p50_ms": round(percentile(lags, 0.50), 2),
+        "p99_ms": round(percentile(lags, 0.99), 2),
+        "max_ms": round(max(lags), 2),
+        "events": len(commits),
+        "missing": len(commits) + 1 - rows,
+    }
