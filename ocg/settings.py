@@ -114,7 +114,9 @@ EVENT_STORE = {
     },
     # The SQLite file for events in embedded mode (PostgreSQL mode uses DATABASE_URL's database).
     "SQLITE_PATH": env("EVENT_STORE_SQLITE_PATH", str(VAR_DIR / "events.sqlite3")),
-    "POOL_SIZE": env_int("EVENT_STORE_POOL_SIZE", 5),
+    # Connections each context's pool keeps open, and how many more it may open under load.
+    "POOL_SIZE": env_int("EVENT_STORE_POOL_SIZE", 2),
+    "POOL_MAX_OVERFLOW": env_int("EVENT_STORE_POOL_MAX_OVERFLOW", 8),
     "LOCK_TIMEOUT_SECONDS": env_int("EVENT_STORE_LOCK_TIMEOUT", 5),
     "CONFLICT_RETRIES": env_int("EVENT_STORE_CONFLICT_RETRIES", 3),
 }

@@ -88,7 +88,8 @@ def uses_postgresql() -> bool:
 def postgres_conninfo(application_name: str = "ocg") -> str:
     """A libpq connection string for Django's default database, keeping its options (sslmode...)."""
     database = settings.DATABASES["default"]
-    options = {key: value for key, value in database.get("OPTIONS", {}).items() if key != "pool"}
+    libpq_keywords = {option.keyword.decode() for option in psycopg.pq.Conninfo.get_defaults()}
+    options = {key: value for key, value in database.get("OPTIONS", {}).items() if key in libpq_keywords}
     return psycopg.conninfo.make_conninfo(
         dbname=database["NAME"],
         host=database.get("HOST") or "127.0.0.1",
@@ -127,9 +128,10 @@ def eventsourcing_environment(name: str, *, processes_events: bool = False) -> d
             "POSTGRES_USER": database.get("USER") or "postgres",
             "POSTGRES_PASSWORD": database.get("PASSWORD") or "",
             "POSTGRES_POOL_SIZE": str(store["POOL_SIZE"]),
-            "POSTGRES_MAX_OVERFLOW": str(store["POOL_SIZE"]),
+            "POSTGRES_MAX_OVERFLOW": str(store["POOL_MAX_OVERFLOW"]),
             "POSTGRES_LOCK_TIMEOUT": str(store["LOCK_TIMEOUT_SECONDS"]),
             "POSTGRES_ENABLE_DB_FUNCTIONS": "n" if processes_events else "y",
+            "APPLICATION_RECORDER_TOPIC": "ocg.spine.recorder:OrderedPostgresApplicationRecorder",
             "ORIGINATOR_ID_TYPE": "uuid",
         }
     return {

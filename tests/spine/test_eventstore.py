@@ -58,3 +58,59 @@ def test_commands_record_the_position_they_wrote_for_read_your_writes(catalog):
     catalog.create_product("Coat", Decimal("10.00"), "EUR")
     catalog.create_product("Dress", Decimal("10.00"), "EUR")
     assert written_positions()["catalog"] == 2
+
+
+def test_an_insert_waits_for_any_earlier_uncommitted_insert_so_ids_commit_in_order(catalog):
+    """A follower reads "everything after my position": an id that commits late would be skipped for good."""
+    import threading
+    import time
+    import uuid
+
+    import psycopg
+
+    from ocg.spine.eventstore import postgres_conninfo
+
+    table = events_table(catalog)
+    with psycopg.connect(postgres_conninfo()) as in_flight:
+        in_flight.execute(
+            f"INSERT INTO {table} (originator_id, originator_version, topic, state) VALUES (%s, 1, 'x', '')",
+            (uuid.uuid4(),),
+        )
+        writer = threading.Thread(target=catalog.create_product, args=("Coat", Decimal("10.00"), "EUR"))
+        writer.start()
+        waiting = False
+        deadline = time.monotonic() + 10
+        while not waiting and time.monotonic() < deadline and writer.is_alive():
+            with psycopg.connect(postgres_conninfo()) as observer:
+                waiting = observer.execute(
+                    "SELECT count(*) > 0 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE %s",
+                    ("%es_insert_events%",),
+                ).fetchone()[0]
+            time.sleep(0.05)
+        in_flight.rollback()
+    writer.join(timeout=10)
+    assert waiting, "the command's insert did not wait for the earlier uncommitted insert"
+    assert catalog.recorder.max_notification_id() == 2
+
+
+def test_a_projection_misses_nothing_while_several_writers_commit_concurrently(catalog, run_projection):
+    import threading
+    import time
+
+    from ocg.catalog.models import ProductView
+
+    run_projection("catalog_products")
+
+    def write(worker: int) -> None:
+        for number in range(150):
+            catalog.create_product(f"Piece {worker}-{number}", Decimal("10.00"), "EUR")
+
+    writers = [threading.Thread(target=write, args=(worker,)) for worker in range(4)]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join()
+    deadline = time.monotonic() + 30
+    while ProductView.objects.count() < 600 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert ProductView.objects.count() == 600
