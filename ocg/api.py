@@ -18,8 +18,11 @@ api.add_router("/catalog", catalog_router)
 @api.exception_handler(ValidationError)
 def validation_failed(request, error: ValidationError):
     fields = [
-        {"field": ".".join(str(part) for part in item.get("loc", [])[1:]) or None, "code": "invalid",
-         "message": item.get("msg", "invalid")}
+        {
+            "field": ".".join(str(part) for part in item.get("loc", [])[1:]) or None,
+            "code": "invalid",
+            "message": item.get("msg", "invalid"),
+        }
         for item in error.errors
     ]
     return api.create_response(

@@ -108,4 +108,3 @@ def kafka() -> Iterator[TansuBroker]:
     broker.start()
     yield broker
     broker.stop()
-

@@ -36,6 +36,12 @@ class ContextApplication(Application):
 
     is_snapshotting_enabled = False
 
+    def close(self) -> None:
+        close_recorder = getattr(self.recorder, "close", None)
+        if close_recorder is not None:
+            close_recorder()
+        super().close()
+
     def _notify(self, recordings: list[Recording]) -> None:
         super()._notify(recordings)
         if recordings:
@@ -139,7 +145,6 @@ def eventsourcing_environment(name: str, *, processes_events: bool = False) -> d
         "SQLITE_DBNAME": store["SQLITE_PATH"],
         "SQLITE_LOCK_TIMEOUT": "20",
     }
-
 
 
 class ApplicationRegistry:

@@ -20,7 +20,11 @@ def test_create_emits_created_with_the_given_fields():
     [created] = product.collect_events()
     assert isinstance(created, Product.Created)
     assert (created.name, created.price, created.currency, created.designer_id) == (
-        "Silk Gown", Decimal("2400.00"), "EUR", designer)
+        "Silk Gown",
+        Decimal("2400.00"),
+        "EUR",
+        designer,
+    )
     assert created.originator_version == 1
 
 

@@ -84,7 +84,7 @@ def test_an_insert_waits_for_any_earlier_uncommitted_insert_so_ids_commit_in_ord
             with psycopg.connect(postgres_conninfo()) as observer:
                 waiting = observer.execute(
                     "SELECT count(*) > 0 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE %s",
-                    ("%es_insert_events%",),
+                    ("%insert_events%",),
                 ).fetchone()[0]
             time.sleep(0.05)
         in_flight.rollback()

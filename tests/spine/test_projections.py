@@ -141,6 +141,7 @@ def test_concurrent_catch_up_without_the_lock_still_applies_each_event_once(cata
 
     create_products(catalog, 200)
     ProjectionPosition.objects.get_or_create(follower=Counting.name, source="catalog")
+
     def catch_up_and_close():
         try:
             ProjectionRunner(Counting(), batch_size=5).catch_up()

@@ -96,7 +96,7 @@ def read_product(product_id: Any) -> Any:
 
 class ProductCreateInput(graphene.InputObjectType):
     name = graphene.String(required=True)
-    price = graphene.String(required=True, description="Decimal amount, e.g. \"1250.00\".")
+    price = graphene.String(required=True, description='Decimal amount, e.g. "1250.00".')
     currency = graphene.String(required=True)
 
 
@@ -110,7 +110,9 @@ class ProductCreate(DomainMutation):
     @classmethod
     def perform(cls, info: graphene.ResolveInfo, input: Any) -> Any:
         product_id = applications.get("catalog").create_product(
-            name=input.name, price=parse_price(input.price), currency=input.currency,
+            name=input.name,
+            price=parse_price(input.price),
+            currency=input.currency,
             designer_id=acting_designer_id(info.context.user),
         )
         return read_product(product_id)
