@@ -6,7 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.security import HttpBearer
 
 from ocg.identity import services, tokens
@@ -91,7 +91,7 @@ class RevokeIn(Schema):
     summary="Create a customer account with a password",
 )
 def register(request: HttpRequest, payload: RegisterIn) -> tuple[int, Any]:
-    return 201, services.register(payload.email, payload.password, display_name=payload.display_name)
+    return Status(201, services.register(payload.email, payload.password, display_name=payload.display_name))
 
 
 @router.post(
@@ -120,7 +120,7 @@ def token_refresh(request: HttpRequest, payload: RefreshIn) -> dict[str, Any]:
 )
 def token_revoke(request: HttpRequest, payload: RevokeIn) -> tuple[int, None]:
     tokens.revoke_session(payload.refresh, payload.access)
-    return 204, None
+    return Status(204, None)
 
 
 @router.post(
@@ -131,7 +131,7 @@ def token_revoke(request: HttpRequest, payload: RevokeIn) -> tuple[int, None]:
 )
 def logout_everywhere(request: HttpRequest) -> tuple[int, None]:
     tokens.logout_everywhere(request.user)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/me", auth=bearer, response={200: AccountOut, 401: ErrorOut}, summary="The signed-in account")

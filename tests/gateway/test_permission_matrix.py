@@ -1,0 +1,124 @@
+"""Every GraphQL mutation and every REST operation, asked by anonymous, customer, designer and admin.
+
+The tables below are the contract: a new mutation or endpoint fails these tests until someone decides who
+may call it. "open" means the permission gate lets the caller through (the answer may still be a
+validation error); "sign_in" means anonymous callers are refused as unauthenticated; "catalog" means only
+designers and staff get through.
+"""
+
+from decimal import Decimal
+
+import pytest
+
+from ocg.identity.models import Role, User
+from ocg.identity.tokens import issue_token_pair
+from ocg.schema import schema
+
+ROLES = ("anonymous", Role.CUSTOMER, Role.DESIGNER, Role.ADMIN)
+GATE_CODES = {"unauthenticated", "permission_denied"}
+
+MUTATIONS = {
+    "register": ("open", 'register(input: {email: "%(role)s-matrix@example.com", password: "a-long-password-9"})'),
+    "tokenCreate": ("open", 'tokenCreate(email: "nobody@example.com", password: "wrong-password")'),
+    "tokenRefresh": ("open", 'tokenRefresh(refresh: "not-a-token")'),
+    "tokenRevoke": ("open", 'tokenRevoke(refresh: "not-a-token")'),
+    "logoutEverywhere": ("sign_in", "logoutEverywhere"),
+    "passwordlessRequest": ("open", 'passwordlessRequest(email: "nobody@example.com")'),
+    "passwordlessVerify": ("open", 'passwordlessVerify(email: "nobody@example.com", code: "000000")'),
+    "socialTokenExchange": ("open", 'socialTokenExchange(code: "not-a-code")'),
+    "productCreate": ("catalog", 'productCreate(input: {name: "Coat", price: "10.00", currency: "EUR"})'),
+    "productRename": ("catalog", 'productRename(id: "%(product)s", name: "Renamed")'),
+}
+
+REST = {
+    ("post", "/api/auth/register"): ("open", {"email": "rest-%(role)s@example.com", "password": "a-long-password-9"}),
+    ("post", "/api/auth/token"): ("open", {"email": "nobody@example.com", "password": "wrong-password"}),
+    ("post", "/api/auth/token/refresh"): ("open", {"refresh": "not-a-token"}),
+    ("post", "/api/auth/token/revoke"): ("open", {"refresh": "not-a-token"}),
+    ("post", "/api/auth/logout-everywhere"): ("sign_in", None),
+    ("get", "/api/auth/me"): ("sign_in", None),
+    ("post", "/api/auth/passwordless/request"): ("open", {"email": "nobody@example.com"}),
+    ("post", "/api/auth/passwordless/verify"): ("open", {"email": "nobody@example.com", "code": "000000"}),
+    ("post", "/api/auth/social/exchange"): ("open", {"code": "not-a-code"}),
+    ("get", "/api/catalog/products/{product_id}"): ("open", None),
+}
+
+
+def expected_through(rule: str, role: str) -> bool:
+    if rule == "open":
+        return True
+    if rule == "sign_in":
+        return role != "anonymous"
+    return role in (Role.DESIGNER, Role.ADMIN)
+
+
+@pytest.fixture
+def world(catalog, settings):
+    settings.RATE_LIMITS = {scope: (10_000, window) for scope, (_limit, window) in settings.RATE_LIMITS.items()}
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    users = {
+        role: User.objects.create_user(f"{role}@matrix.example", "a-long-password-9", role=role, is_staff=role == "admin")
+        for role in ROLES[1:]
+    }
+    product = catalog.create_product("Matrix coat", Decimal("10.00"), "EUR", designer_id=users[Role.DESIGNER].id)
+    return {"users": users, "product": product}
+
+
+def headers_for(world, role: str) -> dict:
+    if role == "anonymous":
+        return {}
+    return {"HTTP_AUTHORIZATION": f"Bearer {issue_token_pair(world['users'][role], 'password')['access']}"}
+
+
+def test_every_mutation_in_the_schema_has_a_rule():
+    assert set(schema.graphql_schema.mutation_type.fields) == set(MUTATIONS)
+
+
+def test_every_rest_operation_has_a_rule():
+    from ocg.api import api
+
+    operations = {
+        (method, path)
+        for path, item in api.get_openapi_schema()["paths"].items()
+        for method in item
+        if method in {"get", "post", "put", "patch", "delete"}
+    }
+    assert operations == set(REST)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(MUTATIONS))
+def test_graphql_mutation_gate(client, world, name, role):
+    rule, call = MUTATIONS[name]
+    selection = "" if name in {"tokenRevoke", "logoutEverywhere"} else "{ __typename }"
+    query = "mutation { m: %s { errors { code } %s } }" % (
+        call % {"role": role, "product": world["product"]},
+        "result " + selection if selection else "result",
+    )
+    response = client.post("/graphql", {"query": query}, content_type="application/json", **headers_for(world, role))
+    assert response.status_code == 200, response.content
+    payload = response.json()["data"]["m"]
+    codes = {error["code"] for error in payload["errors"]}
+    if expected_through(rule, role):
+        assert not codes & GATE_CODES, codes
+    else:
+        assert codes & GATE_CODES, codes
+        assert payload["result"] is None
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("method", "path"), sorted(REST))
+def test_rest_operation_gate(client, world, method, path, role):
+    rule, body = REST[(method, path)]
+    url = path.replace("{product_id}", str(world["product"]))
+    kwargs = headers_for(world, role)
+    if body is not None:
+        kwargs.update(data={k: v % {"role": role} for k, v in body.items()}, content_type="application/json")
+    response = getattr(client, method)(url, **kwargs)
+    code = response.json().get("code") if response.content and response.status_code >= 400 else None
+    assert response.status_code < 500, response.content
+    if expected_through(rule, role):
+        assert code not in GATE_CODES, (response.status_code, response.content)
+    else:
+        assert response.status_code in (401, 403)
+        assert code in GATE_CODES
