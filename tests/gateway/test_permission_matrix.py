@@ -57,8 +57,7 @@ def world(catalog, settings):
     settings.RATE_LIMITS = {scope: (10_000, window) for scope, (_limit, window) in settings.RATE_LIMITS.items()}
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     users = {
-        role: User.objects.create_user(f"{role}@matrix.example", "a-long-password-9", role=role)
-        for role in ROLES[1:]
+        role: User.objects.create_user(f"{role}@matrix.example", "a-long-password-9", role=role) for role in ROLES[1:]
     }
     product = catalog.create_product("Matrix coat", Decimal("10.00"), "EUR", designer_id=users[Role.DESIGNER].id)
     return {"users": users, "product": product}
