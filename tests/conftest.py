@@ -108,3 +108,14 @@ def kafka() -> Iterator[TansuBroker]:
     broker.start()
     yield broker
     broker.stop()
+
+
+@pytest.fixture(autouse=True)
+def celery_runs_tasks_inline() -> Iterator[None]:
+    """Tasks run in the calling thread unless a test starts a real worker (see test_passwordless_delivery)."""
+    from ocg.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager = False

@@ -3,8 +3,9 @@
 Storage is the Django cache (Redis in production, local memory embedded). Only HMAC-SHA256
 digests keyed with SECRET_KEY are stored, never the code or the token. One challenge per email
 exists at a time: a new request replaces it. Wrong guesses are counted atomically and the
-challenge burns after `MAX_ATTEMPTS`. A request answers the same whether or not an account
-exists, and mail goes only to existing, active accounts (sign-up stays with `register`).
+challenge burns after `MAX_ATTEMPTS`. A request answers the same, in the same time, whether or
+not an account exists: the mail goes out from a Celery task, only to existing, active accounts
+(sign-up stays with `register`).
 """
 
 from __future__ import annotations
@@ -105,12 +106,23 @@ def magic_link(email: str, token: str) -> str:
 
 
 def passwordless_request(email: str, *, client_ip: str) -> dict[str, bool]:
-    """Always answers `{"sent": True}` after the same work; only an existing, active account receives mail.
+    """Always answers `{"sent": True}` after the same work: checks, limits, and one task queued.
 
-    Verification looks the account up again, so a challenge stored for an unknown address signs nobody in.
+    Looking the account up, storing the challenge and mailing happen in the task, so neither the answer nor
+    its timing tells whether the address has an account; only the address is queued, never a code.
     """
+    from ocg.identity.tasks import deliver_sign_in
+
     email = normalize_email(email)
     check_rate_limits(email, client_ip)
+    deliver_sign_in.delay(email)
+    return {"sent": True}
+
+
+def start_sign_in(email: str) -> None:
+    """For an existing, active account: store a fresh challenge (replacing any older one) and mail it."""
+    if active_user(email) is None:
+        return
     ttl = config("TTL_SECONDS")
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     token = secrets.token_urlsafe(32)
@@ -123,9 +135,7 @@ def passwordless_request(email: str, *, client_ip: str) -> dict[str, bool]:
     )
     cache.set(attempts_key(nonce), 0, timeout=ttl)
     cache.set(challenge_key(email), asdict(challenge), timeout=ttl)
-    if active_user(email) is not None:
-        send_sign_in_mail(email, code, magic_link(email, token), ttl)
-    return {"sent": True}
+    send_sign_in_mail(email, code, magic_link(email, token), ttl)
 
 
 def send_sign_in_mail(email: str, code: str, link: str, ttl_seconds: int) -> None:
