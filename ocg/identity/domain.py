@@ -12,22 +12,16 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from ocg.spine.domain import DomainError
+
 BASE_ROLE = "customer"
 ROLES = ("customer", "designer", "admin")
 METHOD_MAX_LENGTH = 50
 REASON_MAX_LENGTH = 500
 
 
-class IdentityError(Exception):
-    """Base of the identity context's errors: a stable code, the field at fault, the ids concerned."""
-
-    code = "invalid"
-
-    def __init__(self, message: str, *, field: str | None = None, **ids: object) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.ids = ids
+class IdentityError(DomainError):
+    """Base of the identity context's errors."""
 
 
 class InvalidAccount(IdentityError):

@@ -1,14 +1,9 @@
 """Domain errors and how they reach clients: one mapping from stable code to HTTP status.
 
-Each context's domain module defines its own base error (domain code imports no project
-machinery); they all share the shape `code`, `message`, `field`, `ids` and are listed in
-settings.DOMAIN_ERRORS so GraphQL and REST map them the same way.
+Every context's errors derive from `DomainError`, so GraphQL and REST map them the same way.
 """
 
-from functools import cache
-
-from django.conf import settings
-from django.utils.module_loading import import_string
+from ocg.spine.domain import DomainError
 
 STATUS_BY_CODE = {
     "invalid": 400,
@@ -29,39 +24,22 @@ STATUS_BY_CODE = {
 }
 
 
-class SpineError(Exception):
-    """Errors raised by the shared machinery itself."""
-
-    code = "invalid"
-
-    def __init__(self, message: str, *, field: str | None = None, **ids: object) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.ids = ids
-
-
-class ConcurrencyConflict(SpineError):
+class ConcurrencyConflict(DomainError):
     """The aggregate kept changing under the command; the client may retry."""
 
     code = "conflict"
 
 
-class PermissionDenied(SpineError):
+class PermissionDenied(DomainError):
     code = "permission_denied"
 
 
-class Unauthenticated(SpineError):
+class Unauthenticated(DomainError):
     code = "unauthenticated"
 
 
-@cache
-def domain_error_classes() -> tuple[type[Exception], ...]:
-    return (SpineError, *(import_string(path) for path in settings.DOMAIN_ERRORS))
-
-
 def is_domain_error(error: BaseException) -> bool:
-    return isinstance(error, domain_error_classes())
+    return isinstance(error, DomainError)
 
 
 def http_status(error: BaseException) -> int:

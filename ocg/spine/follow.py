@@ -12,7 +12,7 @@ import hashlib
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from types import TracebackType
 
 import psycopg
@@ -117,6 +117,17 @@ class Follower:
         if self._embedded_lock is not None:
             self._embedded_lock.release()
             self._embedded_lock = None
+
+
+def drain(process_batch: Callable[[str], int], sources: Iterable[str], stop: threading.Event) -> int:
+    """Process batch after batch from every source until none has more (or `stop`); the number processed."""
+    total = 0
+    while not stop.is_set():
+        processed = sum(process_batch(source) for source in sources)
+        total += processed
+        if processed == 0:
+            break
+    return total
 
 
 def follow_forever(

@@ -16,7 +16,7 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.projection import EventSourcedProjection
 
 from ocg.spine.eventstore import applications
-from ocg.spine.follow import follow_forever
+from ocg.spine.follow import drain, follow_forever
 
 BATCH_SIZE = 500
 
@@ -60,13 +60,7 @@ class PolicyRunner:
         return len(notifications)
 
     def catch_up(self) -> int:
-        total = 0
-        while not self.stop.is_set():
-            processed = sum(self.process_batch(upstream) for upstream in self.upstreams)
-            total += processed
-            if processed == 0:
-                break
-        return total
+        return drain(self.process_batch, self.upstreams, self.stop)
 
     def run_forever(self, poll_seconds: float | None = None) -> None:
         follow_forever(

@@ -19,7 +19,7 @@ from django.db.models import Model
 from django.utils.module_loading import import_string
 
 from ocg.spine.eventstore import applications, written_positions
-from ocg.spine.follow import Follower, follow_forever
+from ocg.spine.follow import Follower, drain, follow_forever
 from ocg.spine.models import ProjectionPosition
 
 logger = logging.getLogger(__name__)
@@ -109,13 +109,7 @@ class ProjectionRunner:
 
     def catch_up(self) -> int:
         """Process until every source is drained; return the number of events processed."""
-        total = 0
-        while not self.stop.is_set():
-            processed = sum(self.process_batch(source) for source in self.projection.sources)
-            total += processed
-            if processed == 0:
-                break
-        return total
+        return drain(self.process_batch, self.projection.sources, self.stop)
 
     def run_forever(self, poll_seconds: float | None = None) -> None:
         """Run until `stop` is set; a second copy of the same projection waits as a standby."""

@@ -18,7 +18,7 @@ from django.conf import settings
 
 from ocg.spine.envelope import encode, envelope, topic_for
 from ocg.spine.eventstore import applications
-from ocg.spine.follow import follow_forever
+from ocg.spine.follow import drain, follow_forever
 from ocg.spine.models import ProjectionPosition
 
 logger = logging.getLogger(__name__)
@@ -178,13 +178,7 @@ class Relay:
     def catch_up(self) -> int:
         if not self._topics_ready:
             self.ensure_topics()
-        total = 0
-        while not self.stop.is_set():
-            sent = sum(self.relay_batch(context) for context in self.contexts)
-            total += sent
-            if sent == 0:
-                break
-        return total
+        return drain(self.relay_batch, self.contexts, self.stop)
 
     def run_forever(self, poll_seconds: float = 1.0) -> None:
         """Relay until `stop` is set; survives the broker or PostgreSQL going away, retrying with backoff."""

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import free_port
+from ocg.spine.localbroker import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STARTUP_DEADLINE_SECONDS = 90

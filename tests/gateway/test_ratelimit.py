@@ -8,7 +8,7 @@ from django.test import RequestFactory
 
 from ocg.identity.models import User
 from ocg.spine import ratelimit
-from tests.conftest import free_port
+from ocg.spine.localbroker import free_port
 
 ANYWHERE = "/api/catalog/products/not-a-uuid"
 

@@ -98,7 +98,7 @@ def test_other_log_lines_carry_the_request_id():
 def test_lines_logged_during_a_request_carry_its_id(client, settings):
     """The limiter's fail-open warning is logged mid-request: it carries the request's id."""
     from ocg.spine import ratelimit
-    from tests.conftest import free_port
+    from ocg.spine.localbroker import free_port
 
     class Keep(logging.Handler):
         records: list[logging.LogRecord] = []

