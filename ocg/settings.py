@@ -141,7 +141,7 @@ KAFKA_PRODUCER_OPTIONS: dict[str, object] = {}
 # Redis: cache and channel layer; in-memory when unset (embedded mode).
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "ocg.spine.cache.RedisCache", "LOCATION": REDIS_URL}}
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
