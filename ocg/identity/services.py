@@ -19,6 +19,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from ocg.identity import cached_users
 from ocg.identity.application import IdentityApplication, KnownUser
 from ocg.identity.domain import BASE_ROLE, AccountDisabled, EmailTaken, InvalidAccount, InvalidCredentials, clean_role
 from ocg.identity.models import User
@@ -148,6 +149,7 @@ def revoke_all_tokens(user: User) -> None:
     """Every token issued before now stops working; no event, since the account itself is unchanged."""
     user.tokens_valid_after = timezone.now()
     User.objects.filter(pk=user.pk).update(tokens_valid_after=user.tokens_valid_after)
+    cached_users.forget(user.pk)
 
 
 def record_login(user: User, method: str) -> None:
