@@ -21,7 +21,7 @@ def post(client, query, **variables):
 def test_the_service_sdl_declares_product_as_an_entity(client):
     sdl = post(client, "{ _service { sdl } }")["data"]["_service"]["sdl"]
     assert 'type Product @key(fields: "id")' in sdl
-    assert 'type Account @key(fields: "id")' in sdl
+    assert 'type User @key(fields: "id")' in sdl
     assert '@link(url: "https://specs.apollo.dev/federation/v2.3"' in sdl
 
 
@@ -52,7 +52,7 @@ def test_a_malformed_reference_is_a_clear_client_error(client, transactional_db)
 
 
 ACCOUNTS = """
-query($representations: [_Any!]!) { _entities(representations: $representations) { ... on Account { id email } } }
+query($representations: [_Any!]!) { _entities(representations: $representations) { ... on User { id email } } }
 """
 
 
@@ -63,7 +63,7 @@ def test_accounts_resolve_by_reference_only_for_themselves_or_staff(client, even
     ada = User.objects.create_user("ada@example.com", "a-long-password")
     bob = User.objects.create_user("bob@example.com", "a-long-password")
     staff = User.objects.create_superuser("staff@example.com", "a-long-password")
-    references = [{"__typename": "Account", "id": str(ada.id)}, {"__typename": "Account", "id": str(bob.id)}]
+    references = [{"__typename": "User", "id": str(ada.id)}, {"__typename": "User", "id": str(bob.id)}]
 
     def entities_as(user):
         headers = {}

@@ -20,6 +20,10 @@ class Account(graphene.ObjectType):
     display_name = graphene.String(required=True)
     roles = graphene.List(graphene.NonNull(graphene.String), required=True)
 
+    class Meta:
+        name = "User"
+        description = "A person's account: the federation entity other subgraphs reference by id."
+
     @staticmethod
     def resolve_roles(user: Any, info: graphene.ResolveInfo) -> list[str]:
         return services.roles(user)
