@@ -72,8 +72,6 @@ class RunningStore:
 
 @pytest.fixture
 def make_run(tmp_path) -> Iterator[RunningStore]:
-    if shutil.which("make") is None:
-        pytest.skip("make is not installed")
     checkout = tmp_path / "checkout"
     clean_checkout(checkout)
     assert not (checkout / "var").exists()
