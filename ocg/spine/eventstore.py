@@ -17,7 +17,8 @@ from typing import Any, ParamSpec, TypeVar
 import psycopg
 from django.conf import settings
 from django.utils.module_loading import import_string
-from eventsourcing.application import Application
+from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.domain import BaseAggregate
 from eventsourcing.persistence import IntegrityError, Recording
 from eventsourcing.projection import EventSourcedProjection
 from psycopg import sql
@@ -31,6 +32,24 @@ R = TypeVar("R")
 _written_positions: ContextVar[dict[str, int] | None] = ContextVar("ocg_written_positions", default=None)
 
 
+class AggregateEvents(ProcessingEvent):
+    """Collects pending events with a plain class check for aggregates.
+
+    The library tells aggregates from events by isinstance against runtime-checkable Protocols,
+    which Python 3.11 evaluates slowly (~15 us per save, a tenth of a command's cost). Every
+    aggregate here derives from BaseAggregate; anything else takes the library's path.
+    """
+
+    def collect_events(self, *objs: Any, **kwargs: Any) -> None:
+        for obj in objs:
+            if isinstance(obj, BaseAggregate):
+                self.events.extend(obj.collect_events())
+                self.aggregates[obj.id] = obj
+            else:
+                super().collect_events(obj)
+        self.saved_kwargs.update(kwargs)
+
+
 class ContextApplication(Application):
     """Base of every context's application: records the positions it wrote for read-your-writes."""
 
@@ -41,6 +60,16 @@ class ContextApplication(Application):
         if close_recorder is not None:
             close_recorder()
         super().close()
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording]:
+        """The library's `save`, collecting events through AggregateEvents (below)."""
+        processing_event = AggregateEvents()
+        processing_event.collect_events(*objs, **kwargs)
+        recordings = self._record(processing_event)
+        self._take_snapshots(processing_event)
+        self._notify(recordings)
+        self.notify(processing_event.events)
+        return recordings
 
     def _notify(self, recordings: list[Recording]) -> None:
         super()._notify(recordings)
