@@ -100,9 +100,11 @@ class OrderedPostgresApplicationRecorder(PostgresApplicationRecorder):
         )
         parameters = columns if len(stored_events) > SCALAR_ROWS_MAX else [v for column in columns for v in column]
         try:
-            rows = self._writer_cursor().execute(
-                self._insert_statement(len(stored_events)), parameters, prepare=True
-            ).fetchall()
+            rows = (
+                self._writer_cursor()
+                .execute(self._insert_statement(len(stored_events)), parameters, prepare=True)
+                .fetchall()
+            )
         except psycopg.IntegrityError as error:
             raise IntegrityError(str(error)) from error
         except (psycopg.OperationalError, psycopg.InterfaceError) as error:
