@@ -1,8 +1,8 @@
 """Each bounded context's eventsourcing Application, built once per process from Django's settings.
 
-PostgreSQL mode writes each context's events to its own table ("<context>_events") in the
-DATABASE_URL database, through the library's PL/pgSQL insert function (lock and insert in one
-round trip). Embedded mode writes to one SQLite file beside the Django database.
+PostgreSQL mode writes each context's events to its own table ("<context>_events", in schema
+"<context>") of the DATABASE_URL database, through our recorder (spine/recorder.py). Embedded
+mode writes to one SQLite file beside the Django database.
 """
 
 from __future__ import annotations

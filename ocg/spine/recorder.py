@@ -25,6 +25,7 @@ from psycopg.sql import SQL, Identifier
 
 INSERT_FUNCTION = "ocg_insert_events"
 SCALAR_ROWS_MAX = 64
+WRITERS = 2  # group-commit inserts in flight at once per context, each on its own connection
 
 
 class OrderedPostgresApplicationRecorder(PostgresApplicationRecorder):
@@ -61,8 +62,7 @@ class OrderedPostgresApplicationRecorder(PostgresApplicationRecorder):
             )
         )
         self._call_function = SQL("SELECT id FROM {schema}.{function}").format(schema=schema, function=function)
-        self._writer: psycopg.Connection | None = None
-        self._cursor: psycopg.Cursor[tuple[Any, ...]] | None = None
+        self._idle_writers: list[psycopg.Cursor[tuple[Any, ...]]] = []
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         """Commands share inserts (group commit); tracked inserts take the library's own path."""
@@ -72,7 +72,7 @@ class OrderedPostgresApplicationRecorder(PostgresApplicationRecorder):
 
     @cached_property
     def _group_commit(self) -> GroupCommit:
-        return GroupCommit(self._insert_rows)
+        return GroupCommit(self._insert_rows, leaders=WRITERS)
 
     @functools.lru_cache(maxsize=SCALAR_ROWS_MAX + 1)  # noqa: B019 - one recorder per context per process
     def _insert_statement(self, rows: int) -> str:
@@ -91,7 +91,7 @@ class OrderedPostgresApplicationRecorder(PostgresApplicationRecorder):
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def _insert_rows(self, stored_events: Sequence[StoredEvent]) -> list[int]:
-        """Runs only in the group's leader, one at a time, so it may keep a connection of its own."""
+        """Runs in a group-commit leader, on a writer connection of its own for the call."""
         columns = (
             [event.originator_id for event in stored_events],
             [event.originator_version for event in stored_events],
@@ -100,30 +100,33 @@ class OrderedPostgresApplicationRecorder(PostgresApplicationRecorder):
         )
         parameters = columns if len(stored_events) > SCALAR_ROWS_MAX else [v for column in columns for v in column]
         try:
-            rows = (
-                self._writer_cursor()
-                .execute(self._insert_statement(len(stored_events)), parameters, prepare=True)
-                .fetchall()
-            )
+            writer = self._idle_writers.pop()
+        except IndexError:
+            writer = self._connect_writer()
+        reusable = True
+        try:
+            rows = writer.execute(self._insert_statement(len(stored_events)), parameters, prepare=True).fetchall()
         except psycopg.IntegrityError as error:
             raise IntegrityError(str(error)) from error
         except (psycopg.OperationalError, psycopg.InterfaceError) as error:
-            self.close()
+            reusable = False
             raise OperationalError(str(error)) from error
+        finally:
+            if reusable:
+                self._idle_writers.append(writer)
+            else:
+                writer.connection.close()
         return [row[0] for row in rows]
 
-    def _writer_cursor(self) -> psycopg.Cursor[tuple[Any, ...]]:
-        if self._cursor is None or self._cursor.closed or self._cursor.connection.closed:
-            self.close()
-            pool = self.datastore.pool
-            self._writer = psycopg.connect(pool.conninfo, autocommit=True, **pool.kwargs)
-            self._cursor = self._writer.cursor(row_factory=tuple_row)
-        return self._cursor
+    def _connect_writer(self) -> psycopg.Cursor[tuple[Any, ...]]:
+        """Leaders bypass the pool: a checkout costs more than a whole insert's client work."""
+        pool = self.datastore.pool
+        connection = psycopg.connect(pool.conninfo, autocommit=True, **pool.kwargs)
+        return connection.cursor(row_factory=tuple_row)
 
     def close(self) -> None:
-        writer, self._writer, self._cursor = self._writer, None, None
-        if writer is not None:
-            writer.close()
+        while self._idle_writers:
+            self._idle_writers.pop().connection.close()
 
 
 def _held_lock() -> threading.Lock:
@@ -134,7 +137,7 @@ def _held_lock() -> threading.Lock:
 
 @dataclass(eq=False)
 class _Save:
-    """One caller's events, waiting to be written. `wake` is released exactly once: to lead, or when done.
+    """One caller's events. `wake` is released once: when written, or when it is to lead.
 
     A held plain Lock is a one-shot signal that costs far less than threading.Event.
     """
@@ -142,39 +145,44 @@ class _Save:
     events: Sequence[StoredEvent]
     wake: threading.Lock = field(default_factory=_held_lock)
     leads: bool = False
-    done: bool = False
     ids: list[int] = field(default_factory=list)
     error: BaseException | None = None
 
 
 class GroupCommit:
-    """Concurrent saves share one insert: one table lock, one NOTIFY, one commit for all of them.
+    """Concurrent saves share inserts: one table lock, one NOTIFY and one commit for many saves.
 
-    The event-table lock serialises writers for as long as each insert's transaction lasts, commit
-    included, so one-insert-per-command caps throughput at one commit at a time. Here the first
-    waiting save leads: it writes every save queued behind it in one call, hands the lead to the
-    next queued save, and each caller gets back its own ids. A lone writer waits for nobody. If
-    the shared insert hits a conflict, each save is written alone, so only the conflicting one
-    fails (and its command retries as usual).
+    The event-table lock serialises inserts for as long as each transaction lasts, commit (and
+    its WAL flush) included. Saves queue; a leader writes itself and every save queued so far in
+    one call, then wakes the next queued save to lead, and each caller gets its own ids. Up to
+    `leaders` inserts are in flight at once, each on its own connection: the next batch already
+    waits on the table lock in the server while the previous one commits, so the server does not
+    idle while a Python thread waits for the GIL to pick up a result. A leader forms its batch
+    only when it starts, so saves queued meanwhile ride along. A lone writer waits for nobody.
+    If a shared insert hits a conflict, each of its saves is written alone, so only the
+    conflicting one fails (and its command retries as usual).
     """
 
     MAX_SAVES_PER_INSERT = 200
 
-    def __init__(self, insert: Callable[[list[StoredEvent]], Sequence[int] | None]) -> None:
+    def __init__(self, insert: Callable[[list[StoredEvent]], Sequence[int] | None], leaders: int = 1) -> None:
         self._insert = insert
+        self._max_leaders = leaders
         self._lock = threading.Lock()
         self._queue: list[_Save] = []
-        self._leading = False
+        self._leaders = 0
 
     def submit(self, events: Sequence[StoredEvent]) -> list[int]:
         save = _Save(events)
         with self._lock:
-            self._queue.append(save)
-            if not self._leading:
-                self._leading = save.leads = True
+            if self._leaders < self._max_leaders:
+                self._leaders += 1
+                save.leads = True
+            else:
+                self._queue.append(save)
         if not save.leads:
             save.wake.acquire()
-        if not save.done:
+        if save.leads:
             self._lead(save)
         if save.error is not None:
             raise save.error
@@ -182,30 +190,29 @@ class GroupCommit:
 
     def _lead(self, own: _Save) -> None:
         with self._lock:
-            batch = self._queue[: self.MAX_SAVES_PER_INSERT]
-            del self._queue[: self.MAX_SAVES_PER_INSERT]
+            batch = [own, *self._queue[: self.MAX_SAVES_PER_INSERT - 1]]
+            del self._queue[: self.MAX_SAVES_PER_INSERT - 1]
         try:
             self._write(batch)
         finally:
             with self._lock:
-                successor = self._queue[0] if self._queue else None
+                successor = self._queue.pop(0) if self._queue else None
                 if successor is None:
-                    self._leading = False
+                    self._leaders -= 1
                 else:
                     successor.leads = True
-            for save in batch:
-                save.done = True
-                if save is not own:
-                    save.wake.release()
+            for save in batch[1:]:
+                save.wake.release()
             if successor is not None:
                 successor.wake.release()
 
     def _write(self, batch: list[_Save]) -> None:
         try:
             ids = list(self._insert([event for save in batch for event in save.events]) or [])
-        except IntegrityError:
+        except IntegrityError as error:
             if len(batch) == 1:
-                raise
+                batch[0].error = error
+                return
             for save in batch:
                 self._write_alone(save)
             return

@@ -76,7 +76,7 @@ def test_a_conflict_in_a_shared_insert_fails_only_the_save_that_caused_it():
     assert isinstance(outcomes["c1"], IntegrityError)
     assert outcomes["a1"] == [1]
     assert all(isinstance(outcomes[name], list) and len(outcomes[name]) == 1 for name in ("b1", "d1"))
-    assert group._leading is False
+    assert group._leaders == 0
 
 
 def test_a_lone_save_is_written_at_once_and_errors_reach_its_caller():
@@ -88,3 +88,22 @@ def test_a_lone_save_is_written_at_once_and_errors_reach_its_caller():
     with pytest.raises(IntegrityError):
         group.submit(["x"])
     assert group.submit(["z"]) == [2]
+
+
+def test_with_two_leaders_a_second_insert_runs_while_the_first_is_still_in_flight():
+    database = Database()
+    group = GroupCommit(database.insert, leaders=2)
+    outcomes: dict = {}
+    first = threading.Thread(target=lambda: outcomes.update(a1=group.submit(["a1"])))
+    first.start()
+    while not database.calls:
+        time.sleep(0.001)
+
+    second_ids = group.submit(["b1"])
+
+    assert second_ids == [1]
+    assert "a1" not in outcomes, "the first insert is still held, yet the second one was not kept waiting"
+    database.first_call_may_finish.set()
+    first.join(5)
+    assert outcomes["a1"] == [2]
+    assert group._leaders == 0
