@@ -8,6 +8,7 @@ mode writes to one SQLite file beside the Django database.
 from __future__ import annotations
 
 import functools
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -182,6 +183,16 @@ class ApplicationRegistry:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._built: dict[str, ContextApplication] = {}
+        os.register_at_fork(after_in_child=self._forget_inherited)
+
+    def _forget_inherited(self) -> None:
+        """A forked child (a Celery prefork worker, say) builds its own applications.
+
+        The parent's connections are not closed here: closing them from the child would end the
+        parent's sessions too. Two processes on one PostgreSQL socket corrupt each other's traffic.
+        """
+        self._lock = threading.Lock()
+        self._built = {}
 
     @property
     def names(self) -> list[str]:

@@ -114,3 +114,26 @@ def test_a_projection_misses_nothing_while_several_writers_commit_concurrently(c
     while ProductView.objects.count() < 600 and time.monotonic() < deadline:
         time.sleep(0.1)
     assert ProductView.objects.count() == 600
+
+
+def test_a_forked_child_builds_its_own_applications_and_leaves_the_parents_alone(catalog):
+    import os
+
+    from ocg.spine.eventstore import applications
+
+    catalog.create_product("Coat", Decimal("10.00"), "EUR")
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the child
+        try:
+            own = applications.get("catalog")
+            own.create_product("Dress", Decimal("10.00"), "EUR")
+            os.write(write, b"fresh" if own is not catalog else b"inherited")
+        finally:
+            os._exit(0)
+    os.close(write)
+    answer = os.read(read, 16)
+    os.waitpid(child, 0)
+    assert answer == b"fresh"
+    catalog.create_product("Skirt", Decimal("10.00"), "EUR")
+    assert catalog.recorder.max_notification_id() == 3
