@@ -53,6 +53,12 @@ class IdentityApplication(ContextApplication):
         self.save(account)
 
     @command
+    def enable(self, user_id: UUID, known: KnownUser | None = None) -> None:
+        account = self._account(user_id, known)
+        account.enable(at=Account.Event.create_timestamp())
+        self.save(account)
+
+    @command
     def change_password(self, user_id: UUID, known: KnownUser | None = None) -> None:
         account = self._account(user_id, known)
         account.change_password(at=Account.Event.create_timestamp())

@@ -145,6 +145,12 @@ class Account(Aggregate):
             raise InvalidAccount(f"Give a reason of 1 to {REASON_MAX_LENGTH} characters.", field="reason")
         self._disabled(reason=reason, timestamp=at)
 
+    def enable(self, at: datetime) -> None:
+        """Staff lift a disable; tokens issued before it stay refused (the row's not-before keeps them out)."""
+        if not self.is_disabled:
+            raise InvalidAccount("This account is not disabled.", field="is_active", account_id=self.id)
+        self._enabled(timestamp=at)
+
     def change_password(self, at: datetime) -> None:
         """Only the fact is recorded: a hash never enters the event stream."""
         self.check_enabled()
@@ -175,6 +181,14 @@ class Account(Aggregate):
     def _disabled(self, reason: str, timestamp: datetime) -> None:
         self.disabled_reason = reason
         self.disabled_at = timestamp
+
+    class Enabled(Aggregate.Event):
+        pass
+
+    @event(Enabled)
+    def _enabled(self, timestamp: datetime) -> None:
+        self.disabled_reason = None
+        self.disabled_at = None
 
     class PasswordChanged(Aggregate.Event):
         pass

@@ -123,6 +123,12 @@ def change_password(user: User, new_password: str, old_password: str | None = No
         identity().change_password(user.id, known(user))
 
 
+def remove_password(user: User) -> None:
+    """Password sign-in ends for this account (others remain), and so do the sessions it had."""
+    with _changing(user, password=make_password(None), tokens_valid_after=timezone.now()):
+        identity().change_password(user.id, known(user))
+
+
 def grant_role(user: User, role: str) -> None:
     """Granting replaces the role held, as the domain rules."""
     account = known(user)
@@ -143,6 +149,14 @@ def disable_account(user: User, reason: str) -> None:
         raise AccountDisabled("This account is already disabled.", account_id=user.id)
     with _changing(user, is_active=False, tokens_valid_after=timezone.now()):
         identity().disable(user.id, reason, known(user))
+
+
+def enable_account(user: User) -> None:
+    """Sign-ins work again; tokens issued before the disable stay refused."""
+    if user.is_active:
+        raise InvalidAccount("This account is not disabled.", field="is_active", account_id=user.id)
+    with _changing(user, is_active=True):
+        identity().enable(user.id, known(user))
 
 
 def revoke_all_tokens(user: User) -> None:

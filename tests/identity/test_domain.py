@@ -116,6 +116,23 @@ def test_disabling_needs_a_reason():
     assert caught.value.field == "reason"
 
 
+def test_enabling_lifts_a_disable_and_commands_work_again():
+    account = given(lambda a: a.disable("checking an order", at=T0))
+    account.enable(at=T0 + timedelta(hours=1))
+    assert then(account) == [("Enabled", {"timestamp": T0 + timedelta(hours=1)})]
+    assert not account.is_disabled and account.disabled_reason is None
+    account.record_login("password", at=T0 + timedelta(hours=2))
+    assert [name for name, _ in then(account)] == ["LoggedIn"]
+
+
+def test_enabling_an_account_that_is_not_disabled_is_refused():
+    account = given()
+    with pytest.raises(InvalidAccount) as caught:
+        account.enable(at=T0)
+    assert caught.value.field == "is_active"
+    assert then(account) == []
+
+
 def test_a_password_change_records_only_the_fact():
     account = given()
     account.change_password(at=T0 + timedelta(minutes=5))
