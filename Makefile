@@ -33,4 +33,4 @@ lint: install
 	$(PY) -m ruff format --check .
 
 bench: install services
-	for name in eventstore projection_lag relay rebuild auth; do $(PY) manage.py bench $$name $(BENCH_ARGS) || exit 1; done
+	for name in $$($(PY) manage.py bench --list); do $(PY) manage.py bench $$name $(BENCH_ARGS) || exit 1; done

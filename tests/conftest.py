@@ -1,21 +1,39 @@
-"""Shared fixtures: the real PostgreSQL event store, projection runners, a Tansu Kafka broker."""
+"""Shared fixtures: the real PostgreSQL event store, projection runners, a Tansu Kafka broker.
+
+Domain tests (`test_domain*.py`) need none of them and run without Django's ORM: nothing here
+imports it at module level, and `tests/test_domain_isolation.py` runs them with pytest-django off
+to keep it so.
+"""
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 from collections.abc import Iterator
 
 import pytest
-from django.db import connection, connections
 
-from ocg.spine.eventstore import applications, events_table
-from ocg.spine.localbroker import TansuBroker
-from ocg.spine.projections import ProjectionRunner, get_projection
+# Set by tests/test_domain_isolation.py for its run of the domain tests.
+FORBID_ORM = os.environ.get("OCG_TEST_FORBID_ORM") == "1"
+ORM_MODULES = ("django.db.models", "django.db.backends")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if FORBID_ORM:
+        loaded = [name for name in ORM_MODULES if name in sys.modules]
+        if loaded:
+            print(f"ORM modules imported by domain tests: {loaded}", file=sys.stderr)
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker) -> Iterator[None]:
     """Close every connection pool (event store and Django's) before the test database is dropped."""
+    from django.db import connections
+
+    from ocg.spine.eventstore import applications
+
     yield
     with django_db_blocker.unblock():
         applications.close_all()
@@ -26,6 +44,10 @@ def django_db_setup(django_db_setup, django_db_blocker) -> Iterator[None]:
 @pytest.fixture
 def event_store(transactional_db) -> Iterator[dict]:
     """Every context's application on empty events tables (read models are flushed by Django)."""
+    from django.db import connection
+
+    from ocg.spine.eventstore import applications, events_table
+
     built = applications.all()
     with connection.cursor() as cursor:
         for application in built.values():
@@ -41,6 +63,8 @@ def catalog(event_store):
 @pytest.fixture
 def run_projection(event_store) -> Iterator:
     """Start a projection's runner in a thread for the test; it is stopped afterwards."""
+    from ocg.spine.projections import ProjectionRunner, get_projection
+
     started: list[tuple[threading.Event, threading.Thread]] = []
 
     def start(name: str) -> ProjectionRunner:
@@ -58,7 +82,9 @@ def run_projection(event_store) -> Iterator:
 
 
 @pytest.fixture(scope="session")
-def kafka() -> Iterator[TansuBroker]:
+def kafka() -> Iterator:
+    from ocg.spine.localbroker import TansuBroker
+
     broker = TansuBroker()
     broker.start()
     yield broker
@@ -68,6 +94,9 @@ def kafka() -> Iterator[TansuBroker]:
 @pytest.fixture(autouse=True)
 def celery_runs_tasks_inline() -> Iterator[None]:
     """Tasks run in the calling thread unless a test starts a real worker (see test_passwordless_delivery)."""
+    if FORBID_ORM:
+        yield
+        return
     from ocg.celery import app
 
     app.conf.task_always_eager = True

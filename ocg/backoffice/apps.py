@@ -1,6 +1,6 @@
-from django.apps import AppConfig
+from ocg.spine import contexts
 
 
-class BackofficeConfig(AppConfig):
+class BackofficeConfig(contexts.ContextConfig):
     name = "ocg.backoffice"
     label = "backoffice"

@@ -1,9 +1,13 @@
-from django.apps import AppConfig
+from ocg.identity.permissions import MANAGE_OWN_ACCOUNT
+from ocg.spine import contexts
 
 
-class IdentityConfig(AppConfig):
+class IdentityConfig(contexts.ContextConfig):
     name = "ocg.identity"
     label = "identity"
+    permissions = {MANAGE_OWN_ACCOUNT: ("customer", "designer", "admin")}
+    benchmarks = {"auth": "ocg.identity.bench.run"}
+    demo_data = "ocg.identity.seed"
 
     def ready(self) -> None:
         from ocg.identity import cached_users  # noqa: F401 - connects the signals that keep its cache true

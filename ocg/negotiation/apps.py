@@ -1,6 +1,6 @@
-from django.apps import AppConfig
+from ocg.spine import contexts
 
 
-class NegotiationConfig(AppConfig):
+class NegotiationConfig(contexts.ContextConfig):
     name = "ocg.negotiation"
     label = "negotiation"

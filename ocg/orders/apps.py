@@ -1,6 +1,6 @@
-from django.apps import AppConfig
+from ocg.spine import contexts
 
 
-class OrdersConfig(AppConfig):
+class OrdersConfig(contexts.ContextConfig):
     name = "ocg.orders"
     label = "orders"

@@ -1,6 +1,6 @@
-from django.apps import AppConfig
+from ocg.spine import contexts
 
 
-class PaymentsConfig(AppConfig):
+class PaymentsConfig(contexts.ContextConfig):
     name = "ocg.payments"
     label = "payments"

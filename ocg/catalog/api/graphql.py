@@ -13,10 +13,11 @@ from graphql import GraphQLError
 from ocg.catalog import queries
 from ocg.catalog.domain import InvalidProduct
 from ocg.catalog.models import ProductView
+from ocg.catalog.permissions import MANAGE_ALL_PRODUCTS, MANAGE_PRODUCTS
 from ocg.catalog.projections import ProductProjection
 from ocg.spine.eventstore import applications
 from ocg.spine.graphql import DomainMutation
-from ocg.spine.permissions import MANAGE_ALL_PRODUCTS, MANAGE_PRODUCTS, has_permission
+from ocg.spine.permissions import has_permission
 from ocg.spine.projections import wait_for_projection
 
 MAX_PAGE_SIZE = 100

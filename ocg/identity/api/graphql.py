@@ -9,8 +9,8 @@ from graphene_federation import key
 
 from ocg.identity import services, tokens
 from ocg.identity.models import User
+from ocg.identity.permissions import MANAGE_OWN_ACCOUNT
 from ocg.spine.graphql import DomainMutation
-from ocg.spine.permissions import MANAGE_OWN_ACCOUNT
 
 
 @key("id")

@@ -1,31 +1,38 @@
-"""What the benchmarks share: a clean database, timing helpers, a backlog writer and a Tansu broker."""
+"""What every context's benchmarks share: a clean database, timing helpers and a Tansu broker."""
 
 from __future__ import annotations
 
 import math
 import os
+import secrets
+import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from decimal import Decimal
 from typing import Any
 
 from django.core.management import call_command
 from django.db import connection
 
-from ocg.catalog.domain import Product
 from ocg.spine.eventstore import applications, events_table
-from ocg.spine.localbroker import TansuBroker
-
-READ_MODEL_TABLES = ("spine_projectionposition", "catalog_productview")
-BACKLOG_BATCH = 500
+from ocg.spine.localbroker import TansuBroker, wait_for_port
+from ocg.spine.models import ProjectionPosition
+from ocg.spine.projections import registered_projections
 
 
 def say(message: str) -> None:
     """Progress goes to stderr, so stdout ends with nothing but the JSON figures."""
     print(message, file=sys.stderr, flush=True)
+
+
+def read_model_tables() -> list[str]:
+    """Follower positions and every registered projection's read models."""
+    tables = [ProjectionPosition._meta.db_table]
+    for projection in registered_projections().values():
+        tables.extend(model._meta.db_table for model in projection.read_models)
+    return tables
 
 
 def reset(*contexts: str) -> None:
@@ -36,7 +43,7 @@ def reset(*contexts: str) -> None:
     """
     call_command("migrate", verbosity=0, interactive=False)
     applications.close_all()
-    tables = [events_table(applications.get(context)) for context in contexts] + list(READ_MODEL_TABLES)
+    tables = [events_table(applications.get(context)) for context in contexts] + read_model_tables()
     with connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY")
 
@@ -78,23 +85,42 @@ def run_threads(threads: int, seconds: float, operation: Callable[[int], Any]) -
     return sum(counts) / elapsed
 
 
-def write_backlog(events: int, rename_every: int = 0) -> int:
-    """Write `events` catalog events fast, many new products per save; every n-th product also renamed."""
-    application = applications.get("catalog")
-    written = 0
-    number = 0
-    while written < events:
-        products = []
-        while written < events and len(products) < BACKLOG_BATCH:
-            number += 1
-            product = Product.create(name=f"Backlog piece {number}", price=Decimal("250.00"), currency="EUR")
-            written += 1
-            if rename_every and number % rename_every == 0 and written < events:
-                product.rename(f"Backlog piece {number} (renamed)")
-                written += 1
-            products.append(product)
-        application.save(*products)
-    return written
+def start_server(port: int, redis_url: str) -> subprocess.Popen:
+    """The ASGI app as deployed (uvicorn, two workers, the pool) on the benchmark database; limits lifted."""
+    env = {
+        **os.environ,
+        "DEBUG": "",
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "REDIS_URL": redis_url,
+        "RATE_LIMIT_IP_PER_MINUTE": "1000000000",
+        "RATE_LIMIT_USER_PER_MINUTE": "1000000000",
+        "LOG_LEVEL": "WARNING",
+    }
+    server = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "ocg.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--lifespan",
+            "off",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_for_port(port, timeout=60)
+    return server
 
 
 @contextmanager

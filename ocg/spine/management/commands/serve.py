@@ -4,7 +4,7 @@ import uvicorn
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from ocg.spine.management.commands.seed_demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from ocg.spine.contexts import call_each, demo_modules
 from ocg.spine.relay import Relay
 from ocg.spine.workers import build_followers, start_threads
 
@@ -33,8 +33,7 @@ class Command(BaseCommand):
             f"  Kafka relay         {relay}",
         ]
         if settings.DEBUG:
-            accounts = ", ".join(email for email, _ in DEMO_ACCOUNTS)
-            lines.append(f"  demo accounts       {accounts} (password {DEMO_PASSWORD})")
+            lines.extend(call_each(demo_modules(), "banner"))
         self.stdout.write("\n".join(lines))
         try:
             uvicorn.run("ocg.asgi:application", host=host, port=port, log_level="info", lifespan="off")

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import time
 
+from ocg.catalog.bench.backlog import write_backlog
 from ocg.catalog.models import ProductView
 from ocg.catalog.projections import ProductProjection
-from ocg.spine.bench.common import reset, say, write_backlog
+from ocg.spine.bench.common import reset, say
 from ocg.spine.projections import rebuild
 
 

@@ -13,7 +13,8 @@ import uuid
 
 from confluent_kafka import Consumer
 
-from ocg.spine.bench.common import kafka_bootstrap, reset, say, write_backlog
+from ocg.catalog.bench.backlog import write_backlog
+from ocg.spine.bench.common import kafka_bootstrap, reset, say
 from ocg.spine.envelope import decode, event_id, topic_for
 from ocg.spine.eventstore import applications, events_table
 from ocg.spine.relay import Relay

@@ -9,60 +9,19 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
-import secrets
-import subprocess
-import sys
 import time
 
 from django.conf import settings
 
 from ocg.spine import ratelimit
-from ocg.spine.bench.common import percentile, reset, run_threads, say
-from ocg.spine.localbroker import free_port, wait_for_port
+from ocg.spine.bench.common import percentile, reset, run_threads, say, start_server
+from ocg.spine.localbroker import free_port
 
 ME_QUERY = json.dumps({"query": "{ me { id email roles } }"}).encode()
 CLIENT_THREADS = 4
 LIMITER_CALLS = 5000
 BENCH_EMAIL = "bench-auth@ocg.example"
 BENCH_PASSWORD = "a-long-bench-password-1"  # noqa: S105 - a throwaway account in the benchmark database
-
-
-def start_server(port: int, redis_url: str) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DEBUG": "",
-        "SECRET_KEY": secrets.token_urlsafe(48),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "REDIS_URL": redis_url,
-        "RATE_LIMIT_IP_PER_MINUTE": "1000000000",
-        "RATE_LIMIT_USER_PER_MINUTE": "1000000000",
-        "LOG_LEVEL": "WARNING",
-    }
-    server = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "ocg.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-            "--lifespan",
-            "off",
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    wait_for_port(port, timeout=60)
-    return server
 
 
 def post(connection: http.client.HTTPConnection, body: bytes, token: str | None) -> dict:
