@@ -12,6 +12,8 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
+from ocg.spine.domain.money import Money
+
 ENVELOPE_VERSION = 1
 EVENT_ID_NAMESPACE = uuid.UUID("5b0c1f0e-8f3a-4c55-9a52-4f0c3d1e0b6a")
 _INTERNAL_ATTRIBUTES = {"originator_id", "originator_version", "timestamp", "originator_topic"}
@@ -26,6 +28,8 @@ def event_id(context: str, originator_id: uuid.UUID, originator_version: int) ->
 
 
 def _json_default(value: Any) -> Any:
+    if isinstance(value, Money):
+        return {"amount": str(value.amount), "currency": value.currency}
     if isinstance(value, uuid.UUID | Decimal):
         return str(value)
     if isinstance(value, datetime.datetime | datetime.date):

@@ -20,11 +20,12 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 from eventsourcing.application import Application, ProcessingEvent
 from eventsourcing.domain import BaseAggregate
-from eventsourcing.persistence import IntegrityError, Recording
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
 from eventsourcing.projection import EventSourcedProjection
 from psycopg import sql
 
 from ocg.spine.errors import ConcurrencyConflict
+from ocg.spine.transcodings import TRANSCODINGS
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -55,6 +56,12 @@ class ContextApplication(Application):
     """Base of every context's application: records the positions it wrote for read-your-writes."""
 
     is_snapshotting_enabled = False
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        """The library's (UUID, Decimal, datetime) plus the spine's shared values, such as Money."""
+        super().register_transcodings(transcoder)
+        for transcoding in TRANSCODINGS:
+            transcoder.register(transcoding)
 
     def close(self) -> None:
         close_recorder = getattr(self.recorder, "close", None)

@@ -1,8 +1,4 @@
-"""What every context's domain shares: the base of all domain errors.
-
-Plain Python with no imports, so a context's domain.py may use it and still depend on nothing
-but the standard library and eventsourcing.domain.
-"""
+"""The base of all domain errors; plain Python, importable from any context's domain.py."""
 
 
 class DomainError(Exception):
