@@ -10,8 +10,11 @@ order again, and the notification log has no gaps a reader can pass.
 from __future__ import annotations
 
 import functools
+import random
 import threading
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -26,6 +29,8 @@ from psycopg.sql import SQL, Identifier
 INSERT_FUNCTION = "ocg_insert_events"
 SCALAR_ROWS_MAX = 64
 WRITERS = 2  # group-commit inserts in flight at once per context, each on its own connection
+INSERT_ATTEMPTS = 10  # as the library's own @retry of inserts
+INSERT_RETRY_WAIT = 0.2
 
 
 class OrderedPostgresApplicationRecorder(PostgresApplicationRecorder):
@@ -62,6 +67,11 @@ class OrderedPostgresApplicationRecorder(PostgresApplicationRecorder):
             )
         )
         self._call_function = SQL("SELECT id FROM {schema}.{function}").format(schema=schema, function=function)
+        self._select_committed = SQL(
+            "SELECT e.originator_id, e.originator_version, e.notification_id, e.topic, e.state "
+            "FROM {schema}.{table} e JOIN unnest(%s::uuid[], %s::bigint[]) AS k(id, version) "
+            "ON e.originator_id = k.id AND e.originator_version = k.version"
+        ).format(schema=schema, table=Identifier(self.events_table_name))
         self._idle_writers: list[psycopg.Cursor[tuple[Any, ...]]] = []
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
@@ -89,9 +99,31 @@ class OrderedPostgresApplicationRecorder(PostgresApplicationRecorder):
             arguments = ", ".join(f"ARRAY[{placeholders}]::{kind}[]" for kind in ("uuid", "bigint", "text", "bytea"))
         return f"{self._call_function.as_string()}({arguments}) AS t(id)"
 
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def _insert_rows(self, stored_events: Sequence[StoredEvent]) -> list[int]:
-        """Runs in a group-commit leader, on a writer connection of its own for the call."""
+        """Runs in a group-commit leader; a dropped connection is retried, as the library retries.
+
+        An insert whose connection dropped may have committed all the same: the server commits
+        before it answers. Its retry then meets its own rows on the unique key, and answering
+        with that conflict would make the command run again (for a create: a second aggregate).
+        So a retry that conflicts looks for the very rows it sent and answers with their ids.
+        """
+        sent_before = False
+        for attempt in range(1, INSERT_ATTEMPTS + 1):
+            try:
+                return self._insert_rows_once(stored_events)
+            except IntegrityError:
+                committed = self._committed_ids(stored_events) if sent_before else None
+                if committed is None:
+                    raise
+                return committed
+            except (InterfaceError, OperationalError):
+                if attempt == INSERT_ATTEMPTS:
+                    raise
+                sent_before = True
+                time.sleep(INSERT_RETRY_WAIT * (1 + 0.1 * (random.random() - 0.5)))  # noqa: S311
+        raise AssertionError("unreachable")
+
+    def _insert_rows_once(self, stored_events: Sequence[StoredEvent]) -> list[int]:
         columns = (
             [event.originator_id for event in stored_events],
             [event.originator_version for event in stored_events],
@@ -99,13 +131,46 @@ class OrderedPostgresApplicationRecorder(PostgresApplicationRecorder):
             [event.state for event in stored_events],
         )
         parameters = columns if len(stored_events) > SCALAR_ROWS_MAX else [v for column in columns for v in column]
+        with self._writer() as writer:
+            rows = writer.execute(self._insert_statement(len(stored_events)), parameters, prepare=True).fetchall()
+        return [row[0] for row in rows]
+
+    @retry((InterfaceError, OperationalError), max_attempts=INSERT_ATTEMPTS, wait=INSERT_RETRY_WAIT)
+    def _committed_ids(self, stored_events: Sequence[StoredEvent]) -> list[int] | None:
+        """The notification ids of exactly these events (same key, topic and state), or None.
+
+        A single insert commits all its rows or none, so finding every row means it was ours;
+        a row that differs was written by someone else, and the conflict stands.
+        """
+        if not stored_events:
+            return None
+        with self._writer() as writer:
+            rows = writer.execute(
+                self._select_committed,
+                (
+                    [event.originator_id for event in stored_events],
+                    [event.originator_version for event in stored_events],
+                ),
+            ).fetchall()
+        found = {(row[0], row[1]): (row[2], row[3], bytes(row[4])) for row in rows}
+        ids = []
+        for event in stored_events:
+            row = found.get((event.originator_id, event.originator_version))
+            if row is None or row[1:] != (event.topic, bytes(event.state)):
+                return None
+            ids.append(row[0])
+        return ids
+
+    @contextmanager
+    def _writer(self) -> Iterator[psycopg.Cursor[tuple[Any, ...]]]:
+        """An idle writer connection, or a new one; one whose connection failed is closed, not reused."""
         try:
             writer = self._idle_writers.pop()
         except IndexError:
             writer = self._connect_writer()
         reusable = True
         try:
-            rows = writer.execute(self._insert_statement(len(stored_events)), parameters, prepare=True).fetchall()
+            yield writer
         except psycopg.IntegrityError as error:
             raise IntegrityError(str(error)) from error
         except (psycopg.OperationalError, psycopg.InterfaceError) as error:
@@ -116,7 +181,6 @@ class OrderedPostgresApplicationRecorder(PostgresApplicationRecorder):
                 self._idle_writers.append(writer)
             else:
                 writer.connection.close()
-        return [row[0] for row in rows]
 
     def _connect_writer(self) -> psycopg.Cursor[tuple[Any, ...]]:
         """Leaders bypass the pool: a checkout costs more than a whole insert's client work."""
