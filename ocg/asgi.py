@@ -9,15 +9,22 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.urls import re_path  # noqa: E402
 
 from ocg.identity.channels import TokenAuthMiddleware  # noqa: E402
+from ocg.spine.socketlog import SocketLogMiddleware, unrouted  # noqa: E402
 
 websocket_urlpatterns: list = []  # the negotiation chat's consumers are routed here
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        # Sockets authenticate with an access token, never the session cookie.
-        "websocket": AllowedHostsOriginValidator(TokenAuthMiddleware(URLRouter(websocket_urlpatterns))),
+        # Sockets authenticate with an access token, never the session cookie; an unknown path is refused
+        # (close 4404) rather than failing in the router; every handshake and close is logged once.
+        "websocket": SocketLogMiddleware(
+            AllowedHostsOriginValidator(
+                TokenAuthMiddleware(URLRouter([*websocket_urlpatterns, re_path(r"", unrouted)]))
+            )
+        ),
     }
 )

@@ -152,9 +152,12 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
-# Celery: a Redis broker when configured, otherwise tasks run inside the process.
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL or "memory://")
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+# Celery: a Redis broker when configured, otherwise tasks run inside the process. The in-memory broker is
+# named with a host: eager tasks still open a producer, and kombu warns about a URL without one.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL or "memory://localhost/")
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
+# The worker keeps the project's logging (and its redaction) instead of installing its own handlers.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 
@@ -167,7 +170,8 @@ AUTHENTICATION_BACKENDS = [
     "social_core.backends.google.GoogleOAuth2",
     "social_core.backends.github.GithubOAuth2",
     "social_core.backends.keycloak.KeycloakOAuth2",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's email and password check behind the per-account sign-in throttle.
+    "ocg.identity.sign_in.ThrottledModelBackend",
 ]
 
 # Tokens (JWT): HS256 with JWT_SIGNING_KEY (default SECRET_KEY), or RS256 when JWT_PRIVATE_KEY is set.
@@ -250,6 +254,14 @@ RATE_LIMITS = {
     "user": (env_int("RATE_LIMIT_USER_PER_MINUTE", 600), 60),
     "auth": (env_int("RATE_LIMIT_AUTH_PER_MINUTE", 10), 60),
 }
+# Failed password sign-ins per account (any email, known or not): the first ones are free, then each further
+# failure locks the account out for twice as long as the last, from FIRST to at most MAX seconds.
+SIGN_IN_THROTTLE = {
+    "FREE_FAILURES": env_int("SIGN_IN_FREE_FAILURES", 5),
+    "FIRST_LOCK_SECONDS": env_float("SIGN_IN_FIRST_LOCK_SECONDS", 1.0),
+    "MAX_LOCK_SECONDS": env_float("SIGN_IN_MAX_LOCK_SECONDS", 15 * 60.0),
+    "FORGET_SECONDS": env_int("SIGN_IN_FORGET_FAILURES_SECONDS", 24 * 3600),
+}
 GRAPHQL_MAX_DEPTH = env_int("GRAPHQL_MAX_DEPTH", 10)
 GRAPHQL_MAX_COST = env_int("GRAPHQL_MAX_COST", 5000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 1024 * 1024)
@@ -293,21 +305,37 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 
+LOG_LEVEL = env("LOG_LEVEL", "INFO")
+# Every handler redacts (query strings, credential headers, tokens), whichever logger a line comes from.
+# Requests and sockets are logged once, by the project (ocg.request): the server's access log, its per-socket
+# lines and Django's 4xx warnings would repeat them, so they are off; errors still log.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "ocg.spine.requestlog.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "ocg.spine.requestlog.RequestIdFilter"},
+        "redact": {"()": "ocg.spine.requestlog.RedactSecretsFilter"},
+        "server_socket_lines": {"()": "ocg.spine.socketlog.ServerSocketLinesFilter"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
         "json": {"()": "ocg.spine.requestlog.JsonFormatter"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]},
-        "requests": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["request_id"]},
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact", "request_id"]},
+        "requests": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["redact", "request_id"]},
     },
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "ocg.request": {"handlers": ["requests"], "level": "INFO", "propagate": False},
+        # Django's default handlers (its own console, runserver's, mail_admins) give way to the root's.
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django.server": {"handlers": [], "propagate": True},
+        "django.request": {"level": "ERROR"},
+        # uvicorn configures these before loading the application; this replaces its handlers with ours.
+        "uvicorn": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "uvicorn.error": {"level": LOG_LEVEL, "filters": ["server_socket_lines"], "propagate": True},
+        "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
     },
 }

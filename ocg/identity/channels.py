@@ -1,19 +1,20 @@
 """Bearer-token authentication for WebSockets: a socket without a good access token is closed.
 
 Browsers cannot set an Authorization header on a WebSocket, so the token comes as a
-subprotocol pair (`Sec-WebSocket-Protocol: bearer, <token>`) or, failing that, as `?token=`.
-The token is taken out of the offered subprotocols so a consumer never echoes it back.
+subprotocol pair (`Sec-WebSocket-Protocol: bearer, <token>`): a header, never the URL, so no
+server, proxy or browser history keeps it. A `?token=` in the URL is ignored. The token is taken
+out of the offered subprotocols so a consumer never echoes it back.
 """
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qs
 
 from channels.middleware import BaseMiddleware
 
 from ocg.identity.domain import IdentityError
 from ocg.identity.tokens import aauthenticate
+from ocg.spine.socketlog import note_user
 
 SUBPROTOCOL = "bearer"
 # An application close code in the 4000 range that mirrors HTTP 401.
@@ -28,9 +29,7 @@ def token_from_scope(scope: dict[str, Any]) -> tuple[str | None, list[str]]:
         if index + 1 < len(subprotocols):
             token = subprotocols[index + 1]
             return token, subprotocols[: index + 1] + subprotocols[index + 2 :]
-    query = parse_qs((scope.get("query_string") or b"").decode("latin-1"))
-    values = query.get("token")
-    return (values[0] if values else None), subprotocols
+    return None, subprotocols
 
 
 class TokenAuthMiddleware(BaseMiddleware):
@@ -46,6 +45,7 @@ class TokenAuthMiddleware(BaseMiddleware):
             user, claims = await aauthenticate(token)
         except IdentityError:
             return await self.reject(receive, send)
+        note_user(scope, user.pk)
         scope = dict(scope, user=user, token_claims=claims, subprotocols=subprotocols)
         return await self.inner(scope, receive, send)
 

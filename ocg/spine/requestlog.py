@@ -2,6 +2,8 @@
 
 Only the method, the path (never the query string), the status, the duration, the user id, the client IP and
 the request id are logged: no headers and no bodies, so tokens, passwords and codes cannot end up in logs.
+`RedactSecretsFilter`, on every handler, catches what other loggers (the server's, Django's, libraries')
+might still print: query strings, credential headers, bearer tokens and JWTs.
 """
 
 from __future__ import annotations
@@ -46,6 +48,57 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+REDACTED = "[redacted]"
+# A path or URL followed by a query string or fragment: both may carry tokens and codes (`?token=`, `#token=`).
+URL_TAIL = re.compile(r"""((?:\b[a-z][a-z0-9+.-]*://[^\s/?#"'<>]+)?/[^\s?#"'<>]*)[?#][^\s"'<>]+""", re.IGNORECASE)
+# Header lines and request.META reprs: `Authorization: ...`, `'HTTP_COOKIE': '...'`.
+CREDENTIAL_HEADER = re.compile(
+    r"""((?:http_)?(?:authorization|proxy[-_]authorization|cookie|set[-_]cookie|x[-_]csrftoken)['"]?\s*[:=]\s*['"]?)"""
+    r"""[^'"\r\n]+""",
+    re.IGNORECASE,
+)
+BEARER = re.compile(r"\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+", re.IGNORECASE)
+JWT = re.compile(r"\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+# `password=...`, `"token": "..."`, `'refresh': '...'` in dumped bodies, dicts and form data.
+SECRET_FIELD = re.compile(
+    r"""(\b(?:password\d?|passwd|secret|token|access|refresh|code|csrfmiddlewaretoken|csrftoken|sessionid)\b"""
+    r"""['"]?\s*[:=]\s*['"]?)(?!\[redacted\])[^'"&\s,;})\]]+""",
+    re.IGNORECASE,
+)
+
+
+def redact(text: str) -> str:
+    """Removes what may be a credential from free text; the rest stays readable."""
+    text = URL_TAIL.sub(rf"\1?{REDACTED}", text)
+    text = CREDENTIAL_HEADER.sub(rf"\1{REDACTED}", text)
+    text = BEARER.sub(rf"\1 {REDACTED}", text)
+    text = JWT.sub(REDACTED, text)
+    return SECRET_FIELD.sub(rf"\1{REDACTED}", text)
+
+
+class RedactSecretsFilter(logging.Filter):
+    """On every handler: a record leaves with its message, traceback and fields redacted.
+
+    The message is rendered once here (args merged in), so a formatter can no longer re-insert a raw argument.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "_ocg_redacted", False):
+            return True
+        record.msg, record.args = redact(record.getMessage()), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):
+            record.fields = {name: redact(value) if isinstance(value, str) else value for name, value in fields.items()}
+        record._ocg_redacted = True
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, request_id, and a record's `fields` dict."""
 
@@ -60,8 +113,8 @@ class JsonFormatter(logging.Formatter):
         fields = getattr(record, "fields", None)
         if isinstance(fields, dict):
             line.update(fields)
-        if record.exc_info:
-            line["exception"] = self.formatException(record.exc_info)
+        if record.exc_info or record.exc_text:
+            line["exception"] = record.exc_text or self.formatException(record.exc_info)
         return json.dumps(line, default=str, separators=(",", ":"))
 
 

@@ -16,8 +16,10 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.routing import URLRouter
 from django.urls import path
 
+from ocg import asgi  # imported first: it sets Django up, which reconfigures logging
 from ocg.identity import tokens
 from ocg.identity.channels import CLOSE_UNAUTHENTICATED, TokenAuthMiddleware
+from ocg.spine.socketlog import CLOSE_NOT_FOUND, SocketLogMiddleware
 from tests.identity.conftest import claims_for, forge
 
 
@@ -28,18 +30,24 @@ class WhoAmI(AsyncWebsocketConsumer):
         await self.send(text_data=json.dumps({"email": self.scope["user"].email, "subprotocols": offered}))
 
 
-application = TokenAuthMiddleware(URLRouter([path("ws/whoami/", WhoAmI.as_asgi())]))
+application = SocketLogMiddleware(TokenAuthMiddleware(URLRouter([path("ws/whoami/", WhoAmI.as_asgi())])))
 
 
-async def _open(query: dict | None = None, subprotocols: list[str] | None = None) -> tuple[dict, dict | None]:
+async def _open(
+    query: dict | None = None,
+    subprotocols: list[str] | None = None,
+    app=application,
+    path: str = "/ws/whoami/",
+) -> tuple[dict, dict | None]:
     scope = {
         "type": "websocket",
-        "path": "/ws/whoami/",
+        "path": path,
         "query_string": urlencode(query or {}).encode(),
-        "headers": [(b"host", b"testserver")],
+        "headers": [(b"host", b"testserver"), (b"origin", b"http://testserver")],
         "subprotocols": subprotocols or [],
+        "client": ("127.0.0.1", 50000),
     }
-    communicator = ApplicationCommunicator(application, scope)
+    communicator = ApplicationCommunicator(app, scope)
     await communicator.send_input({"type": "websocket.connect"})
     answer = await communicator.receive_output(timeout=5)
     greeting = None
@@ -60,11 +68,12 @@ def test_a_token_offered_as_a_subprotocol_signs_the_socket_in(user):
     assert greeting == {"email": "ada@example.com", "subprotocols": ["chat.v1", "bearer"]}
 
 
-def test_a_token_in_the_query_string_signs_the_socket_in(user):
+def test_a_token_in_the_query_string_is_refused_as_no_token(user):
+    """A URL ends up in logs and histories: only the subprotocol header carries the token."""
     access = tokens.issue_token_pair(user, "password")["access"]
     answer, greeting = open_socket(query={"token": access})
-    assert answer["type"] == "websocket.accept"
-    assert greeting["email"] == "ada@example.com"
+    assert answer == {"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED}
+    assert greeting is None
 
 
 def test_sockets_without_a_good_access_token_are_closed(user):
@@ -84,8 +93,54 @@ def test_sockets_without_a_good_access_token_are_closed(user):
         assert greeting is None
 
 
-def test_the_project_routes_websockets_through_the_token_middleware():
-    from ocg import asgi
+def socket_lines(caplog) -> list[dict]:
+    return [record.fields for record in caplog.records if record.name == "ocg.request"]
 
-    websocket_app = asgi.application.application_mapping["websocket"]
-    assert isinstance(websocket_app.application, TokenAuthMiddleware)
+
+def test_each_socket_is_logged_at_its_handshake_and_its_close_with_the_path_only(user, caplog):
+    access = tokens.issue_token_pair(user, "password")["access"]
+    caplog.set_level("INFO", logger="ocg.request")
+
+    open_socket(query={"note": "private"}, subprotocols=["bearer", access])
+    accepted = socket_lines(caplog)
+    caplog.clear()
+    open_socket(query={"token": access})
+    refused = socket_lines(caplog)
+
+    assert [(line["event"], line["status"], line["user_id"]) for line in accepted] == [
+        ("connect", 101, str(user.id)),
+        ("close", 101, str(user.id)),
+    ]
+    assert (accepted[1]["closed_by"], accepted[1]["close_code"]) == ("client", 1000)
+    assert [(line["event"], line["status"], line["close_code"], line["user_id"]) for line in refused] == [
+        ("refused", 403, CLOSE_UNAUTHENTICATED, None)
+    ]
+    for line in accepted + refused:
+        assert (line["method"], line["path"], line["client_ip"]) == ("WEBSOCKET", "/ws/whoami/", "127.0.0.1")
+        assert line["request_id"]
+    assert access not in caplog.text and "private" not in caplog.text
+
+
+def test_the_project_stack_refuses_an_unknown_path_after_authenticating(user, caplog):
+    access = tokens.issue_token_pair(user, "password")["access"]
+    caplog.set_level("INFO", logger="ocg.request")
+    answer, greeting = open_socket(subprotocols=["bearer", access], app=asgi.application, path="/ws/nowhere/")
+    assert (answer, greeting) == ({"type": "websocket.close", "code": CLOSE_NOT_FOUND}, None)
+    [line] = socket_lines(caplog)
+    assert (line["path"], line["event"], line["close_code"], line["user_id"]) == (
+        "/ws/nowhere/",
+        "refused",
+        CLOSE_NOT_FOUND,
+        str(user.id),
+    )
+
+    caplog.clear()
+    answer, _greeting = open_socket(app=asgi.application, path="/ws/nowhere/")
+    assert answer == {"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED}
+    assert [line["close_code"] for line in socket_lines(caplog)] == [CLOSE_UNAUTHENTICATED]
+
+
+def test_the_project_routes_websockets_through_the_log_and_token_middleware():
+    logged = asgi.application.application_mapping["websocket"]
+    assert isinstance(logged, SocketLogMiddleware)
+    assert isinstance(logged.inner.application, TokenAuthMiddleware)

@@ -36,6 +36,7 @@ class Command(BaseCommand):
             lines.extend(call_each(demo_modules(), "banner"))
         self.stdout.write("\n".join(lines))
         try:
-            uvicorn.run("ocg.asgi:application", host=host, port=port, log_level="info", lifespan="off")
+            # Django's LOGGING stays in charge (log_config=None): requests are logged once, redacted, by the project.
+            uvicorn.run("ocg.asgi:application", host=host, port=port, lifespan="off", access_log=False, log_config=None)
         finally:
             stop.set()
