@@ -125,7 +125,8 @@ class ProjectionRunner:
 def wait_for_projection(name: str, timeout: float | None = None) -> bool:
     """Read-your-writes: block (bounded) until projection `name` has applied what this context wrote.
 
-    Returns False if it has not caught up in time; the caller answers with what is there.
+    Returns False if it has not caught up in time (never sleeping past it); the caller then
+    answers "pending" with what it knows.
     """
     projection_class = registered_projections()[name]
     targets = {source: pos for source, pos in written_positions().items() if source in projection_class.sources}
@@ -139,10 +140,11 @@ def wait_for_projection(name: str, timeout: float | None = None) -> bool:
         )
         if all(reached.get(source, 0) >= position for source, position in targets.items()):
             return True
-        if time.monotonic() >= deadline:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
             logger.warning("projection %s did not reach %s in time", name, targets)
             return False
-        time.sleep(delay)
+        time.sleep(min(delay, remaining))
         delay = min(delay * 2, 0.05)
 
 

@@ -6,7 +6,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import graphene
-from django.conf import settings
 from graphene_federation import key
 from graphql import GraphQLError
 
@@ -16,9 +15,8 @@ from ocg.catalog.models import ProductView
 from ocg.catalog.permissions import MANAGE_ALL_PRODUCTS, MANAGE_PRODUCTS
 from ocg.catalog.projections import ProductProjection
 from ocg.spine.eventstore import applications
-from ocg.spine.graphql import DomainMutation
+from ocg.spine.graphql import AggregateMutation, Written, read_your_write
 from ocg.spine.permissions import has_permission
-from ocg.spine.projections import wait_for_projection
 
 MAX_PAGE_SIZE = 100
 
@@ -90,9 +88,8 @@ def parse_price(amount: str) -> Decimal:
         raise InvalidProduct("The price must be a decimal amount such as 1250.00.", field="price") from None
 
 
-def read_product(product_id: Any) -> Any:
-    wait_for_projection(ProductProjection.name, settings.PROJECTION_WAIT_SECONDS)
-    return queries.product(product_id)
+def read_product(product_id: Any) -> Written:
+    return read_your_write(ProductProjection.name, product_id, queries.product)
 
 
 class ProductCreateInput(graphene.InputObjectType):
@@ -101,7 +98,7 @@ class ProductCreateInput(graphene.InputObjectType):
     currency = graphene.String(required=True)
 
 
-class ProductCreate(DomainMutation):
+class ProductCreate(AggregateMutation):
     permission = MANAGE_PRODUCTS
     result = graphene.Field(Product)
 
@@ -119,7 +116,7 @@ class ProductCreate(DomainMutation):
         return read_product(product_id)
 
 
-class ProductRename(DomainMutation):
+class ProductRename(AggregateMutation):
     permission = MANAGE_PRODUCTS
     result = graphene.Field(Product)
 
