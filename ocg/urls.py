@@ -11,7 +11,7 @@ from ocg.spine.health import healthz, readyz
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
-    path("auth/social/", include("social_django.urls", namespace="social")),
+    path("auth/social/", include("ocg.identity.social_urls", namespace="social")),
     path("graphql", csrf_exempt(OCGGraphQLView.as_view(graphiql=settings.DEBUG))),
     path(".well-known/jwks.json", jwks, name="jwks"),
     path("healthz", healthz, name="healthz"),

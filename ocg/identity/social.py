@@ -5,13 +5,15 @@ browser session, refuses a provider that does not assert the email is verified, 
 account with that email or registers one without a password, mirrors the Keycloak admin role
 onto staff rights, and redirects to `{STOREFRONT_URL}/login/callback?code=...`. The storefront
 exchanges the code (60 s, single use) for the JWT pair; the login event is recorded then.
-Failures redirect to `{STOREFRONT_URL}/login/callback?error=<code>` with no detail.
+Failures redirect to `{STOREFRONT_URL}/login/callback?error=<code>` with no detail. A provider
+whose keys are not configured is not offered: its URLs answer 404 (see `configured_providers_only`).
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
+from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
@@ -20,15 +22,18 @@ import requests
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.http import HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseNotFound, HttpResponseRedirect, JsonResponse
 from social_core.exceptions import (
     AuthCanceled,
     AuthException,
     AuthMissingParameter,
     AuthStateForbidden,
     AuthStateMissing,
+    MissingBackend,
     SocialAuthBaseException,
 )
+from social_core.utils import setting_name
+from social_django.utils import load_backend, load_strategy
 
 from ocg.identity import services
 from ocg.identity.domain import AccountDisabled, EmailTaken, IdentityError
@@ -41,6 +46,9 @@ logger = logging.getLogger(__name__)
 CALLBACK_PATH = "/login/callback"
 EXCHANGE_CODE_MAX_LENGTH = 128
 METHODS = {"google-oauth2": "google", "github": "github", "keycloak": "keycloak"}
+# Settings (SOCIAL_AUTH_<BACKEND>_<NAME>) a provider cannot work without, beyond its client id and secret.
+REQUIRED_SETTINGS = {"keycloak": ("PUBLIC_KEY", "AUTHORIZATION_URL", "ACCESS_TOKEN_URL")}
+NOT_CONFIGURED = {"code": "provider_not_configured", "message": "This sign-in provider is not available."}
 
 
 class EmailNotVerified(AuthException):
@@ -208,3 +216,37 @@ class SocialLoginErrorMiddleware:
         provider = getattr(getattr(request, "backend", None), "name", "unknown")
         logger.warning("Social sign-in via %s failed: %s (%s)", provider, code, type(exception).__name__)
         return HttpResponseRedirect(storefront_callback(error=code))
+
+
+def provider_configured(request: HttpRequest, name: str) -> bool:
+    """Known to social-auth and given its keys: otherwise starting it would send the browser off with client_id=None."""
+    try:
+        backend = load_backend(load_strategy(request), name, redirect_uri=None)
+    except MissingBackend:
+        return False
+    required = ("KEY", "SECRET", *REQUIRED_SETTINGS.get(backend.name, ()))
+    # Read raw: social-auth's own reader turns an unset *_URL setting into a failed URL reversal.
+    return all(getattr(settings, setting_name(backend.name, setting), None) for setting in required)
+
+
+def provider_not_configured(request: HttpRequest) -> HttpResponse:
+    """404 as a tiny page for a browser, else the JSON error; the provider's name is not echoed."""
+    if "text/html" in request.headers.get("Accept", ""):
+        page = (
+            "<!doctype html><html><head><title>Not available</title></head>"
+            f"<body><p>{NOT_CONFIGURED['message']}</p></body></html>"
+        )
+        return HttpResponseNotFound(page, content_type="text/html; charset=utf-8")
+    return JsonResponse(NOT_CONFIGURED, status=404)
+
+
+def configured_providers_only(view: Any) -> Any:
+    """Wraps social-auth's begin and complete views."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, backend: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not provider_configured(request, backend):
+            return provider_not_configured(request)
+        return view(request, backend, *args, **kwargs)
+
+    return wrapper

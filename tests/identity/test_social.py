@@ -337,3 +337,40 @@ def test_google_never_grants_staff_rights(client, provider, event_store):
     exchange(client, sign_in(client, provider))
     user = User.objects.get(email="sam@ocg.example")
     assert (user.is_staff, user.role) == (False, Role.CUSTOMER)
+
+
+@pytest.mark.parametrize(
+    ("backend", "unset"),
+    [
+        ("google-oauth2", "SOCIAL_AUTH_GOOGLE_OAUTH2_KEY"),
+        ("github", "SOCIAL_AUTH_GITHUB_SECRET"),
+        ("keycloak", "SOCIAL_AUTH_KEYCLOAK_AUTHORIZATION_URL"),
+    ],
+)
+def test_a_provider_without_its_keys_is_not_offered(client, provider, event_store, settings, backend, unset):
+    """Rather than a redirect to the provider with client_id=None: a 404 the browser can show."""
+    setattr(settings, unset, None)
+    state_key = f"{backend}_state"
+
+    for path in (f"/auth/social/login/{backend}/", f"/auth/social/complete/{backend}/?code=x&state=y"):
+        page = client.get(path, HTTP_ACCEPT="text/html,application/xhtml+xml")
+        assert page.status_code == 404
+        assert page["Content-Type"].startswith("text/html")
+        assert "not available" in page.content.decode()
+        answer = client.get(path, HTTP_ACCEPT="application/json")
+        assert (answer.status_code, answer.json()) == (
+            404,
+            {"code": "provider_not_configured", "message": "This sign-in provider is not available."},
+        )
+    assert state_key not in client.session
+    assert len(provider.calls) == 0
+
+
+def test_an_unknown_provider_is_a_404_too(client):
+    answer = client.get("/auth/social/login/myspace/", HTTP_ACCEPT="application/json")
+    assert (answer.status_code, answer.json()["code"]) == (404, "provider_not_configured")
+
+
+def test_a_configured_provider_still_starts(client, db):
+    _state, query = begin(client, "github")
+    assert query["client_id"] == ["github-client-id"]
