@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from ocg.spine.models import ProjectionPosition
+from ocg.spine.models import FollowerStall, ProjectionPosition, SkippedEvent
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -20,3 +20,22 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class ProjectionPositionAdmin(ReadOnlyAdmin):
     list_display = ["follower", "source", "position", "updated_at"]
     list_filter = ["follower", "source"]
+
+
+@admin.register(FollowerStall)
+class FollowerStallAdmin(ReadOnlyAdmin):
+    """Followers retrying an event they cannot apply; a row goes away once its follower moves on."""
+
+    list_display = ["follower", "source", "position", "event_position", "event_topic", "attempts", "since", "error"]
+    list_filter = ["follower", "source"]
+    search_fields = ["follower", "originator_id"]
+
+
+@admin.register(SkippedEvent)
+class SkippedEventAdmin(ReadOnlyAdmin):
+    """The audit trail of `manage.py skip_event`: each event a projection passed over, by whom and why."""
+
+    list_display = ["skipped_at", "follower", "source", "position", "topic", "originator_id", "operator", "reason"]
+    list_filter = ["follower", "source", "operator"]
+    search_fields = ["follower", "originator_id", "reason"]
+    date_hierarchy = "skipped_at"

@@ -31,3 +31,47 @@ class ConsumedEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.consumer}: {self.event_id}"
+
+
+class FollowerStall(models.Model):
+    """A follower that keeps failing, one row per follower, read by /readyz from any process.
+
+    Written in a short transaction of its own (the failed work has rolled back) and deleted as
+    soon as the follower moves on. `event_*` is empty when the failure names no event (say the
+    broker is away before anything was produced).
+    """
+
+    follower = models.CharField(max_length=100, unique=True)
+    source = models.CharField(max_length=50, blank=True)
+    position = models.BigIntegerField(null=True, help_text="The follower's position in `source` (last applied).")
+    event_position = models.BigIntegerField(null=True, help_text="The notification id of the failing event.")
+    event_topic = models.CharField(max_length=300, blank=True)
+    originator_id = models.UUIDField(null=True)
+    originator_version = models.BigIntegerField(null=True)
+    error = models.TextField(help_text="The error's message text, bounded; never a stack trace.")
+    attempts = models.PositiveIntegerField(default=1)
+    since = models.DateTimeField(help_text="First failure at this event.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.follower} stalled at {self.source} {self.event_position}"
+
+
+class SkippedEvent(models.Model):
+    """An event an operator told a projection to pass over (`manage.py skip_event`); its effect is missing."""
+
+    follower = models.CharField(max_length=100)
+    source = models.CharField(max_length=50)
+    position = models.BigIntegerField()
+    topic = models.CharField(max_length=300)
+    originator_id = models.UUIDField()
+    originator_version = models.BigIntegerField()
+    reason = models.TextField()
+    operator = models.CharField(max_length=150)
+    skipped_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["follower", "source", "position"], name="unique_skipped_event")]
+
+    def __str__(self) -> str:
+        return f"{self.follower} skipped {self.source} {self.position}"
