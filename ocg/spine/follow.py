@@ -1,9 +1,12 @@
-"""What every follower of a notification log shares: one running copy per name, and a wake-up.
+"""What every follower of a notification log shares: one running copy per name, a wake-up, stalls.
 
 On PostgreSQL a dedicated session holds an advisory lock (so a second copy of the same follower
 waits as a hot standby) and LISTENs on each source's channel, which the event store NOTIFYs on
 every insert; polling stays as the fallback. Embedded SQLite mode has one process, so an
 in-process lock and short polling do the same job.
+
+A follower that cannot get past an event never skips it: it retries with growing backoff, logs
+the event and the error, and records a FollowerStall row that /readyz shows from any process.
 """
 
 from __future__ import annotations
@@ -13,14 +16,22 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from types import TracebackType
+from typing import NoReturn
+from uuid import UUID
 
+import django.db
 import psycopg
-from django.db import close_old_connections, connection
+from django.db import DatabaseError, close_old_connections, connection, transaction
+from django.utils import timezone
+from eventsourcing import persistence
+from eventsourcing.persistence import Notification
 from eventsourcing.persistence import OperationalError as EventStoreOperationalError
 from psycopg import sql
 
 from ocg.spine.eventstore import applications, postgres_conninfo, uses_postgresql
+from ocg.spine.models import FollowerStall
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +40,17 @@ FIRST_BACKOFF_SECONDS = 0.5
 MAX_BACKOFF_SECONDS = 30.0
 _embedded_locks: dict[str, threading.Lock] = {}
 _embedded_locks_guard = threading.Lock()
+ERROR_TEXT_LIMIT = 500
+# Failures of the database itself, not of one event: retried without blaming the event in hand.
+UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
+    django.db.OperationalError,
+    django.db.InterfaceError,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    persistence.OperationalError,
+    persistence.InterfaceError,
+    persistence.ConnectionPoolClosedError,
+)
 
 
 def advisory_key(name: str) -> int:
@@ -38,6 +60,102 @@ def advisory_key(name: str) -> int:
 
 class FollowerAlreadyRunning(RuntimeError):
     pass
+
+
+def error_text(error: BaseException) -> str:
+    """The error's class and message on one line, bounded: what /readyz and the stall row may show."""
+    message = " ".join(str(error).split())
+    text = f"{type(error).__name__}: {message}" if message else type(error).__name__
+    return text if len(text) <= ERROR_TEXT_LIMIT else text[: ERROR_TEXT_LIMIT - 1] + "\u2026"
+
+
+@dataclass(frozen=True)
+class FailedEvent:
+    """The event a follower cannot get past, as an operator looks it up."""
+
+    source: str
+    position: int
+    topic: str
+    originator_id: UUID
+    originator_version: int
+
+    @classmethod
+    def of(cls, source: str, notification: Notification) -> FailedEvent:
+        return cls(
+            source=source,
+            position=notification.id,
+            topic=notification.topic,
+            originator_id=UUID(str(notification.originator_id)),
+            originator_version=notification.originator_version,
+        )
+
+    def describe(self) -> str:
+        return (
+            f"{self.source} event {self.position} ({self.topic}, "
+            f"originator {self.originator_id} version {self.originator_version})"
+        )
+
+
+class EventFailed(Exception):
+    """A follower could not apply one event; `error` (also the cause) says why.
+
+    `follower_position` is where the follower stands in that source: everything up to it took effect.
+    """
+
+    def __init__(self, event: FailedEvent, follower_position: int, error: BaseException) -> None:
+        super().__init__(f"{event.describe()}: {error_text(error)}")
+        self.event = event
+        self.follower_position = follower_position
+        self.error = error
+
+
+def fail_at(source: str, notification: Notification, follower_position: int, error: Exception) -> NoReturn:
+    """Raise `error` met while applying `notification` as EventFailed; an outage blames no event."""
+    if isinstance(error, UNAVAILABLE_ERRORS):
+        raise error
+    raise EventFailed(FailedEvent.of(source, notification), follower_position, error) from error
+
+
+class StallRecord:
+    """Keeps the follower's FollowerStall row: written on failure, deleted once it moves on.
+
+    Each write is its own short transaction (the failed work has already rolled back). It starts
+    as possibly recorded, so the first success clears a row a previous run left behind.
+    """
+
+    def __init__(self, follower: str) -> None:
+        self.follower = follower
+        self.recorded = True
+
+    def moved_on(self) -> None:
+        if self.recorded:
+            FollowerStall.objects.filter(follower=self.follower).delete()
+            self.recorded = False
+
+    def stalled(self, error: BaseException) -> None:
+        failed = error if isinstance(error, EventFailed) else None
+        event = failed.event if failed else None
+        values = {
+            "source": event.source if event else "",
+            "position": failed.follower_position if failed else None,
+            "event_position": event.position if event else None,
+            "event_topic": event.topic if event else "",
+            "originator_id": event.originator_id if event else None,
+            "originator_version": event.originator_version if event else None,
+            "error": error_text(failed.error if failed else error),
+        }
+        try:
+            with transaction.atomic():
+                row = FollowerStall.objects.select_for_update().filter(follower=self.follower).first()
+                at = (values["source"], values["event_position"])
+                again = row is not None and (row.source, row.event_position) == at
+                values["attempts"] = row.attempts + 1 if again else 1
+                values["since"] = row.since if again else timezone.now()
+                FollowerStall.objects.update_or_create(follower=self.follower, defaults=values)
+        except DatabaseError as record_error:
+            logger.warning("%s: could not record the stall (%s)", self.follower, record_error)
+            return
+        self.recorded = True
 
 
 class Follower:
@@ -138,14 +256,17 @@ def follow_forever(
     poll_seconds: float,
     *,
     expected_errors: tuple[type[BaseException], ...] = (),
+    reports_as: str | None = None,
 ) -> None:
     """The loop every follower runs: hold the lock, catch up, sleep until woken, back off on failure.
 
-    A failure (database or broker away, a bug in a handler) is logged and retried with growing
-    backoff; nothing moves past the failing event, so nothing is skipped. Losing the follower's own
-    session (the lock and LISTEN) starts it again, as a standby if another copy took over meanwhile.
+    A failure (database or broker away, a bug in a handler, an event it cannot apply) is logged
+    and retried with growing backoff, and recorded as a stall under `reports_as` (default `name`);
+    nothing moves past the failing event, so nothing is skipped. Losing the follower's own session
+    (the lock and LISTEN) starts it again, as a standby if another copy took over meanwhile.
     `expected_errors` are logged without a stack trace.
     """
+    stall = StallRecord(reports_as or name)
     backoff = FIRST_BACKOFF_SECONDS
     try:
         while not stop.is_set():
@@ -153,7 +274,7 @@ def follow_forever(
                 with Follower(name, sources, stop) as follower:
                     logger.info("%s running", name)
                     backoff = FIRST_BACKOFF_SECONDS
-                    _catch_up_while_following(name, follower, stop, catch_up, poll_seconds, expected_errors)
+                    _catch_up_while_following(name, follower, stop, catch_up, poll_seconds, expected_errors, stall)
             except (psycopg.OperationalError, EventStoreOperationalError) as error:
                 logger.warning("%s: database unavailable (%s); retrying in %.1fs", name, error, backoff)
                 stop.wait(backoff)
@@ -172,18 +293,51 @@ def _catch_up_while_following(
     catch_up: Callable[[], int],
     poll_seconds: float,
     expected_errors: tuple[type[BaseException], ...],
+    stall: StallRecord,
 ) -> None:
     backoff = FIRST_BACKOFF_SECONDS
     while not stop.is_set():
         try:
             processed = catch_up()
+            stall.moved_on()
         except Exception as error:
-            expected = isinstance(error, expected_errors)
-            logger.warning("%s: %s; retrying in %.1fs", name, error, backoff, exc_info=not expected)
+            if stop.is_set():
+                return  # a batch cut short by stopping is no stall
+            _log_failure(name, error, backoff, expected_errors)
             close_old_connections()
+            stall.stalled(error)
             stop.wait(backoff)
             backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
             continue
         backoff = FIRST_BACKOFF_SECONDS
         if processed == 0:
             follower.wait(poll_seconds)
+
+
+def _log_failure(name: str, error: Exception, backoff: float, expected_errors: tuple[type[BaseException], ...]) -> None:
+    if not isinstance(error, EventFailed):
+        expected = isinstance(error, expected_errors)
+        logger.warning("%s: %s; retrying in %.1fs", name, error, backoff, exc_info=not expected)
+        return
+    event = error.event
+    logger.warning(
+        "%s stalled after position %d at %s: %s; retrying in %.1fs",
+        name,
+        error.follower_position,
+        event.describe(),
+        error_text(error.error),
+        backoff,
+        exc_info=not isinstance(error.error, expected_errors),
+        extra={
+            "fields": {
+                "follower": name,
+                "source": event.source,
+                "follower_position": error.follower_position,
+                "event_position": event.position,
+                "event_topic": event.topic,
+                "originator_id": str(event.originator_id),
+                "originator_version": event.originator_version,
+                "error": error_text(error.error),
+            }
+        },
+    )

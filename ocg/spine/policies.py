@@ -5,6 +5,8 @@ The reacting context's application is a process application (the library's
 processing event, and the library records them in ONE transaction with the upstream position
 (its tracking table). A crash before that commit leaves neither; the event is simply processed
 again. This runner only feeds it, batch by batch, with the same lock and wake-up as projections.
+An event it cannot process stops it there (EventFailed, reported as a stall) until the code is
+fixed: a policy's event is never skipped, since the reaction it owes would be lost silently.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.projection import EventSourcedProjection
 
 from ocg.spine.eventstore import applications
-from ocg.spine.follow import drain, follow_forever
+from ocg.spine.follow import drain, fail_at, follow_forever
 
 BATCH_SIZE = 500
 
@@ -50,14 +52,20 @@ class PolicyRunner:
         notifications = source.recorder.select_notifications(
             start=start, limit=self.batch_size, inclusive_of_start=False
         )
+        processed = 0
         for notification in notifications:
             if self.stop.is_set():
                 break
-            with reactor.processing_lock:
-                reactor.process_event(
-                    source.mapper.to_domain_event(notification), Tracking(source.name, notification.id)
-                )
-        return len(notifications)
+            try:
+                with reactor.processing_lock:
+                    reactor.process_event(
+                        source.mapper.to_domain_event(notification), Tracking(source.name, notification.id)
+                    )
+            except Exception as error:
+                fail_at(upstream, notification, start, error)
+            start = notification.id
+            processed += 1
+        return processed
 
     def catch_up(self) -> int:
         return drain(self.process_batch, self.upstreams, self.stop)
@@ -69,4 +77,5 @@ class PolicyRunner:
             self.stop,
             self.catch_up,
             settings.PROJECTION_POLL_SECONDS if poll_seconds is None else poll_seconds,
+            reports_as=self.name,
         )

@@ -3,6 +3,10 @@
 A batch of events and the projection's new position commit in ONE database transaction, after
 the position row has been locked and checked; a crash anywhere rolls both back, so a batch takes
 effect exactly once. Events a projection ignores still advance its position.
+
+When a batch fails it is applied again event by event, each with its own position, so every good
+event before a bad one takes effect and the projection stalls exactly at the bad one (EventFailed).
+Nothing is skipped unless an operator says so (`manage.py skip_event`).
 """
 
 from __future__ import annotations
@@ -17,9 +21,10 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Model
 from django.utils.module_loading import import_string
+from eventsourcing.persistence import Notification
 
 from ocg.spine.eventstore import applications, written_positions
-from ocg.spine.follow import Follower, drain, follow_forever
+from ocg.spine.follow import UNAVAILABLE_ERRORS, Follower, drain, error_text, fail_at, follow_forever
 from ocg.spine.models import ProjectionPosition
 
 logger = logging.getLogger(__name__)
@@ -83,7 +88,11 @@ class ProjectionRunner:
         return row.position
 
     def process_batch(self, source: str) -> int:
-        """Apply the next batch from one source; return how many events it held."""
+        """Apply the next batch from one source; return how many events took effect.
+
+        Raises EventFailed, after applying every event before it, for an event that cannot be
+        read or applied.
+        """
         application = applications.get(source)
         start = self.position(source)
         notifications = application.recorder.select_notifications(
@@ -91,21 +100,65 @@ class ProjectionRunner:
         )
         if not notifications:
             return 0
-        events = [application.mapper.to_domain_event(notification) for notification in notifications]
-        end = notifications[-1].id
+        readable: list[tuple[Notification, Any]] = []
+        unreadable: tuple[Notification, int, Exception] | None = None
+        for notification in notifications:
+            try:
+                readable.append((notification, application.mapper.to_domain_event(notification)))
+            except Exception as error:
+                unreadable = (notification, readable[-1][0].id if readable else start, error)
+                break
+        applied = self._apply(source, start, readable) if readable else 0
+        if unreadable is not None and applied == len(readable):
+            fail_at(source, *unreadable)
+        return applied
+
+    def _apply(self, source: str, start: int, batch: list[tuple[Notification, Any]]) -> int:
+        """The batch in one transaction; if that fails, event by event. Returns how many took effect."""
         try:
-            with transaction.atomic():
-                row = ProjectionPosition.objects.select_for_update().get(follower=self.projection.name, source=source)
-                if row.position != start:
-                    raise PositionMoved
-                self.projection.handle(events)
-                row.position = end
-                row.save(update_fields=["position", "updated_at"])
+            self._commit(source, start, batch)
         except PositionMoved:
             return 0
+        except UNAVAILABLE_ERRORS:
+            raise
+        except Exception as error:
+            if len(batch) == 1:
+                fail_at(source, batch[0][0], start, error)
+            logger.info(
+                "%s: a batch of %d from %s failed (%s); applying it event by event",
+                self.projection.name,
+                len(batch),
+                source,
+                error_text(error),
+            )
+            return self._apply_one_by_one(source, start, batch)
         if self.on_batch is not None:
-            self.on_batch(source, end)
-        return len(notifications)
+            self.on_batch(source, batch[-1][0].id)
+        return len(batch)
+
+    def _apply_one_by_one(self, source: str, start: int, batch: list[tuple[Notification, Any]]) -> int:
+        position = start
+        for applied, item in enumerate(batch):
+            try:
+                self._commit(source, position, [item])
+            except PositionMoved:
+                return applied
+            except Exception as error:
+                fail_at(source, item[0], position, error)
+            position = item[0].id
+            if self.on_batch is not None:
+                self.on_batch(source, position)
+        return len(batch)
+
+    def _commit(self, source: str, start: int, batch: list[tuple[Notification, Any]]) -> None:
+        """Apply `batch` and move the position from `start` to its last event, in one transaction."""
+        with transaction.atomic():
+            row = ProjectionPosition.objects.select_for_update().get(follower=self.projection.name, source=source)
+            if row.position != start:
+                raise PositionMoved
+            self.projection.handle([event for _, event in batch])
+            row.position = batch[-1][0].id
+            row.save(update_fields=["position", "updated_at"])
 
     def catch_up(self) -> int:
         """Process until every source is drained; return the number of events processed."""
@@ -119,6 +172,7 @@ class ProjectionRunner:
             self.stop,
             self.catch_up,
             settings.PROJECTION_POLL_SECONDS if poll_seconds is None else poll_seconds,
+            reports_as=self.projection.name,
         )
 
 

@@ -3,22 +3,24 @@
 Follows each table by position and produces to `ocg.<context>.v1` with an idempotent producer
 (key = aggregate id, so one aggregate's events stay ordered in one partition). The position
 advances only once the broker has confirmed every message of the batch: at-least-once delivery.
+A failed batch is reported as a stall at the first event that could not be delivered.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from confluent_kafka import KafkaError, KafkaException, Producer
+from confluent_kafka import KafkaError, KafkaException, Message, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 from django.conf import settings
 
 from ocg.spine.envelope import encode, envelope, topic_for
 from ocg.spine.eventstore import applications
-from ocg.spine.follow import drain, follow_forever
+from ocg.spine.follow import drain, error_text, fail_at, follow_forever
 from ocg.spine.models import ProjectionPosition
 
 logger = logging.getLogger(__name__)
@@ -46,19 +48,25 @@ def producer_config(bootstrap_servers: str) -> dict[str, object]:
 
 
 class DeliveryFailed(Exception):
-    pass
+    """`position` is the first event of the batch known to have failed, when one is."""
+
+    def __init__(self, message: str, position: int | None = None) -> None:
+        super().__init__(message)
+        self.position = position
 
 
 @dataclass
 class _Deliveries:
     confirmed: int = 0
     errors: list[KafkaError] = field(default_factory=list)
+    failed_positions: list[int] = field(default_factory=list)
 
-    def __call__(self, error: KafkaError | None, _message: object) -> None:
+    def __call__(self, error: KafkaError | None, message: Message) -> None:
         if error is None:
             self.confirmed += 1
         else:
             self.errors.append(error)
+            self.failed_positions.append(json.loads(message.value())["sequence"])
 
 
 class Relay:
@@ -141,11 +149,20 @@ class Relay:
         )
         if not notifications:
             return 0
+        events: list[tuple[int, Any]] = []
+        for notification in notifications:
+            try:
+                events.append((notification.id, application.mapper.to_domain_event(notification)))
+            except Exception as error:
+                fail_at(context, notification, start, error)
         try:
-            self._deliver(context, [(n.id, application.mapper.to_domain_event(n)) for n in notifications])
-        except BaseException:
+            self._deliver(context, events)
+        except BaseException as error:
             self._reset_producer()
             self._topics_ready = False  # a restarted broker may have lost them
+            if isinstance(error, DeliveryFailed):
+                failed = next((n for n in notifications if n.id == error.position), notifications[0])
+                fail_at(context, failed, start, error)
             raise
         ProjectionPosition.objects.filter(follower=RELAY_FOLLOWER, source=context, position=start).update(
             position=notifications[-1].id
@@ -158,13 +175,19 @@ class Relay:
         deliveries = _Deliveries()
         producer = self.producer
         for position, domain_event in events:
-            value = encode(envelope(context, domain_event, position))
-            while True:
-                try:
-                    producer.produce(topic, value=value, key=domain_event.originator_id.bytes, on_delivery=deliveries)
-                    break
-                except BufferError:
-                    producer.poll(0.1)  # local queue full: let deliveries drain
+            try:
+                value = encode(envelope(context, domain_event, position))
+                while True:
+                    try:
+                        producer.produce(
+                            topic, value=value, key=domain_event.originator_id.bytes, on_delivery=deliveries
+                        )
+                        break
+                    except BufferError:
+                        producer.poll(0.1)  # local queue full: let deliveries drain
+            except (KafkaException, TypeError, ValueError) as error:
+                reason = f"{context}: event {position} not produced: {error_text(error)}"
+                raise DeliveryFailed(reason, position) from error
         # Wait for every delivery report (success, or failure once message.timeout.ms passes)
         # rather than producing the batch again while the first copy is still queued.
         while producer.flush(FLUSH_WAIT_SECONDS):
@@ -173,7 +196,10 @@ class Relay:
             logger.warning("relay: %s waiting for the broker to confirm deliveries", context)
         if deliveries.errors or deliveries.confirmed != len(events):
             reason = deliveries.errors[0].str() if deliveries.errors else "unconfirmed deliveries"
-            raise DeliveryFailed(f"{context}: {len(deliveries.errors)} of {len(events)} not delivered: {reason}")
+            raise DeliveryFailed(
+                f"{context}: {len(deliveries.errors)} of {len(events)} not delivered: {reason}",
+                min(deliveries.failed_positions, default=None),
+            )
 
     def catch_up(self) -> int:
         if not self._topics_ready:

@@ -12,6 +12,7 @@ from eventsourcing.projection import EventSourcedProjection
 
 from ocg.catalog.domain import Product
 from ocg.spine.eventstore import ContextApplication, applications
+from ocg.spine.follow import EventFailed
 from ocg.spine.policies import PolicyRunner
 
 
@@ -81,8 +82,10 @@ def test_a_crash_mid_batch_keeps_what_committed_and_redoes_only_the_rest(catalog
     AuditApplication.fail_on = {"Piece 2"}
     runner = PolicyRunner("audit", ("catalog",))
 
-    with pytest.raises(RuntimeError):
+    with pytest.raises(EventFailed) as failed:
         runner.catch_up()
+    assert isinstance(failed.value.error, RuntimeError)
+    assert failed.value.event.position == 3
     assert audit.recorder.max_tracking_id("catalog") == 2
     assert audit.recorder.max_notification_id() == 2
 
