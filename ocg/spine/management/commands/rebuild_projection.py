@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from ocg.spine.eventstore import applications
-from ocg.spine.follow import FollowerAlreadyRunning
+from ocg.spine.follow import EventFailed, FollowerAlreadyRunning
 from ocg.spine.projections import get_projection, rebuild
 
 
@@ -23,4 +23,9 @@ class Command(BaseCommand):
                 replayed = rebuild(projection, progress=bar.update)
             except FollowerAlreadyRunning as error:
                 raise CommandError(f"{error}: stop its run_projections first") from error
+            except EventFailed as error:
+                raise CommandError(
+                    f"the rebuild stopped at {error}; everything before it was applied. Fix the projection and "
+                    "rebuild again, or skip the event with skip_event once its effect is known to be unneeded."
+                ) from error
         self.stdout.write(f"{name}: replayed {replayed} events")
