@@ -26,6 +26,6 @@ class Command(BaseCommand):
             except EventFailed as error:
                 raise CommandError(
                     f"the rebuild stopped at {error}; everything before it was applied. Fix the projection and "
-                    "rebuild again, or skip the event with skip_event once its effect is known to be unneeded."
+                    "rebuild again, or skip that one event with skip_event and let run_projections go on from there."
                 ) from error
         self.stdout.write(f"{name}: replayed {replayed} events")
