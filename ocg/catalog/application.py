@@ -8,6 +8,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 
 from ocg.catalog.domain import Product, ProductNotFound
+from ocg.spine.domain.money import Money
 from ocg.spine.eventstore import ContextApplication, command
 
 
@@ -15,7 +16,14 @@ class CatalogApplication(ContextApplication):
     name = "catalog"
 
     @command
-    def create_product(self, name: str, price: Decimal, currency: str, designer_id: UUID | None = None) -> UUID:
+    def create_product(
+        self,
+        name: str,
+        price: Money | Decimal | str,
+        currency: str | None = None,
+        designer_id: UUID | None = None,
+    ) -> UUID:
+        """`price` is a Money, or an amount and its `currency` code (each refusal names `price` or `currency`)."""
         product = Product.create(name=name, price=price, currency=currency, designer_id=designer_id)
         self.save(product)
         return product.id

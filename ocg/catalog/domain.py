@@ -1,4 +1,4 @@
-"""The catalog's aggregates. Imports only the standard library and eventsourcing.domain."""
+"""The catalog's aggregates. Imports only the standard library, eventsourcing.domain and the spine's domain."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from ocg.spine.domain import DomainError
+from ocg.spine.domain.money import Money
+from ocg.spine.domain.text import clean_text
 
-CURRENCIES = frozenset({"EUR", "USD", "GBP", "CHF", "JPY"})
 NAME_MAX_LENGTH = 200
 PRICE_MAX = Decimal("10000000")
 
@@ -30,25 +31,21 @@ class NotProductOwner(CatalogError):
     code = "permission_denied"
 
 
-def clean_name(name: str) -> str:
-    name = (name or "").strip()
-    if not name:
-        raise InvalidProduct("A product needs a name.", field="name")
-    if len(name) > NAME_MAX_LENGTH:
-        raise InvalidProduct(f"A product name has at most {NAME_MAX_LENGTH} characters.", field="name")
-    return name
+def clean_name(name: object) -> str:
+    return clean_text(name, field="name", max_length=NAME_MAX_LENGTH, error=InvalidProduct)
 
 
-def clean_price(amount: Decimal, currency: str) -> tuple[Decimal, str]:
-    if not isinstance(amount, Decimal) or not amount.is_finite():
-        raise InvalidProduct("The price must be a decimal amount.", field="price")
-    if amount <= 0 or amount > PRICE_MAX:
+def clean_price(price: Money | Decimal | str, currency: str | None = None) -> Money:
+    """A Money, or an amount (text or Decimal) with its currency code, as a positive price."""
+    if isinstance(price, Money):
+        if currency is not None and currency != price.currency:
+            raise InvalidProduct("The currency differs from the price's own.", field="currency")
+        money = price
+    else:
+        money = Money.parse(price, currency, amount_field="price", currency_field="currency", error=InvalidProduct)
+    if money.amount <= 0 or money.amount > PRICE_MAX:
         raise InvalidProduct(f"The price must be above 0 and at most {PRICE_MAX}.", field="price")
-    if amount.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise InvalidProduct("The price has at most two decimal places.", field="price")
-    if currency not in CURRENCIES:
-        raise InvalidProduct(f"The currency must be one of {', '.join(sorted(CURRENCIES))}.", field="currency")
-    return amount, currency
+    return money
 
 
 class Product(Aggregate):
@@ -56,21 +53,25 @@ class Product(Aggregate):
 
     class Created(Aggregate.Created):
         name: str
-        price: Decimal
-        currency: str
+        price: Money
         designer_id: UUID | None
 
     @event(Created)
-    def __init__(self, name: str, price: Decimal, currency: str, designer_id: UUID | None) -> None:
+    def __init__(self, name: str, price: Money, designer_id: UUID | None) -> None:
         self.name = name
         self.price = price
-        self.currency = currency
         self.designer_id = designer_id
 
     @classmethod
-    def create(cls, name: str, price: Decimal, currency: str, designer_id: UUID | None = None) -> Product:
-        price, currency = clean_price(price, currency)
-        return cls(name=clean_name(name), price=price, currency=currency, designer_id=designer_id)
+    def create(
+        cls,
+        name: str,
+        price: Money | Decimal | str,
+        currency: str | None = None,
+        designer_id: UUID | None = None,
+    ) -> Product:
+        """`price` is a Money, or an amount with its `currency` as clients and older callers give them."""
+        return cls(name=clean_name(name), price=clean_price(price, currency), designer_id=designer_id)
 
     def check_owner(self, acting_designer_id: UUID | None) -> None:
         """A designer acts only on their own products; None means staff acting on any."""

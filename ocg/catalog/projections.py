@@ -23,8 +23,8 @@ class ProductProjection(Projection):
                 rows[event.originator_id] = ProductView(
                     id=event.originator_id,
                     name=event.name,
-                    price=event.price,
-                    currency=event.currency,
+                    price=event.price.amount,
+                    currency=event.price.currency,
                     designer_id=event.designer_id,
                     version=event.originator_version,
                     created_at=event.timestamp,

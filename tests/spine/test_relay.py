@@ -126,8 +126,7 @@ def test_relayed_events_arrive_once_each_in_aggregate_order_as_cloudevents(catal
     assert created.envelope["aggregateversion"] == 1
     assert created.envelope["data"] == {
         "name": "Piece 7",
-        "price": "107.50",
-        "currency": "EUR",
+        "price": {"amount": "107.50", "currency": "EUR"},
         "designer_id": str(designer),
     }
     assert renamed.envelope["type"] == "ocg.catalog.Product.Renamed"

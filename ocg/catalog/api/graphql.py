@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
+from uuid import UUID
 
 import graphene
 from graphene_federation import key
 from graphql import GraphQLError
 
 from ocg.catalog import queries
-from ocg.catalog.domain import InvalidProduct
 from ocg.catalog.models import ProductView
 from ocg.catalog.permissions import MANAGE_ALL_PRODUCTS, MANAGE_PRODUCTS
 from ocg.catalog.projections import ProductProjection
+from ocg.identity import queries as identity_queries
 from ocg.spine.eventstore import applications
 from ocg.spine.graphql import AggregateMutation, Written, read_your_write
 from ocg.spine.permissions import has_permission
@@ -26,19 +26,65 @@ class Money(graphene.ObjectType):
     currency = graphene.String(required=True, description="ISO 4217 code.")
 
 
+class Designer(graphene.ObjectType):
+    """The public profile of a product's designer: nothing private (no email)."""
+
+    id = graphene.UUID(required=True)
+    display_name = graphene.String(required=True)
+
+
+class DesignerProfiles:
+    """Per-request batch loader: a page registers its designers, and the first lookup loads them all at once.
+
+    So a page of products costs one profile query, whatever its size.
+    """
+
+    def __init__(self) -> None:
+        self.wanted: set[UUID] = set()
+        self.loaded: dict[UUID, Any] = {}
+
+    def want(self, ids: Any) -> None:
+        self.wanted.update(i for i in ids if i is not None and i not in self.loaded)
+
+    def get(self, designer_id: UUID | None) -> Any:
+        if designer_id is None:
+            return None
+        if designer_id not in self.loaded:
+            self.wanted.add(designer_id)
+            found = identity_queries.public_profiles(self.wanted)
+            self.loaded.update({i: found.get(i) for i in self.wanted})
+            self.wanted.clear()
+        return self.loaded[designer_id]
+
+
+def designer_profiles(info: graphene.ResolveInfo) -> DesignerProfiles:
+    request = info.context
+    loader = getattr(request, "ocg_designer_profiles", None)
+    if loader is None:
+        loader = DesignerProfiles()
+        request.ocg_designer_profiles = loader
+    return loader
+
+
 @key("id")
 class Product(graphene.ObjectType):
     id = graphene.UUID(required=True)
     name = graphene.String(required=True)
     price = graphene.Field(Money, required=True)
     designer_id = graphene.UUID()
+    designer = graphene.Field(Designer, description="Null when the product has none or the account is disabled.")
     version = graphene.Int(required=True)
     created_at = graphene.DateTime(required=True)
     updated_at = graphene.DateTime(required=True)
 
     @staticmethod
     def resolve_price(row: Any, info: graphene.ResolveInfo) -> Money:
-        return Money(amount=str(row.price), currency=row.currency)
+        money = row.money
+        return Money(amount=str(money.amount), currency=money.currency)
+
+    @staticmethod
+    def resolve_designer(row: Any, info: graphene.ResolveInfo) -> Any:
+        return designer_profiles(info).get(row.designer_id)
 
     @classmethod
     def is_type_of(cls, root: Any, info: graphene.ResolveInfo) -> bool:
@@ -70,7 +116,9 @@ class Query(graphene.ObjectType):
             raise graphene_error(f"first must be between 1 and {MAX_PAGE_SIZE}")
         if offset < 0:
             raise graphene_error("offset must not be negative")
-        return queries.products(first=first, offset=offset)
+        rows = queries.products(first=first, offset=offset)
+        designer_profiles(info).want(row.designer_id for row in rows)
+        return rows
 
     @staticmethod
     def resolve_product_count(root: Any, info: graphene.ResolveInfo) -> int:
@@ -79,13 +127,6 @@ class Query(graphene.ObjectType):
 
 def graphene_error(message: str) -> Exception:
     return GraphQLError(message, extensions={"code": "invalid"})
-
-
-def parse_price(amount: str) -> Decimal:
-    try:
-        return Decimal(amount)
-    except (InvalidOperation, TypeError):
-        raise InvalidProduct("The price must be a decimal amount such as 1250.00.", field="price") from None
 
 
 def read_product(product_id: Any) -> Written:
@@ -109,7 +150,7 @@ class ProductCreate(AggregateMutation):
     def perform(cls, info: graphene.ResolveInfo, input: Any) -> Any:
         product_id = applications.get("catalog").create_product(
             name=input.name,
-            price=parse_price(input.price),
+            price=input.price,
             currency=input.currency,
             designer_id=acting_designer_id(info.context.user),
         )

@@ -8,6 +8,8 @@ from ninja import Router, Schema
 
 from ocg.catalog import queries
 from ocg.catalog.domain import ProductNotFound
+from ocg.catalog.models import ProductView
+from ocg.spine.rest import ErrorOut
 
 router = Router(tags=["catalog"])
 
@@ -22,11 +24,9 @@ class ProductOut(Schema):
     created_at: datetime
     updated_at: datetime
 
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    field: str | None = None
+    @staticmethod
+    def resolve_price(product: ProductView) -> Decimal:
+        return product.money.amount
 
 
 @router.get("/products/{product_id}", response={200: ProductOut, 404: ErrorOut})
