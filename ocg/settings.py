@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "channels",
     "graphene_django",
+    "ninja",  # Swagger UI from its own static files rather than a CDN
     "social_django",
     "django_celery_beat",
     "ocg.spine",
@@ -73,7 +74,8 @@ WSGI_APPLICATION = "ocg.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Overrides of third-party templates (GraphiQL from our static files) come first.
+        "DIRS": [BASE_DIR / "ocg" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

@@ -5,14 +5,18 @@ from django.views.decorators.csrf import csrf_exempt
 
 from ocg.api import api
 from ocg.identity.views import jwks
+from ocg.spine.docpages import docs_page
 from ocg.spine.graphql import OCGGraphQLView
 from ocg.spine.health import healthz, readyz
+
+# Swagger UI at /api/docs: the HTML page gets the docs pages' CSP (its assets are ninja's static files).
+api.docs_decorator = docs_page
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("auth/social/", include("ocg.identity.social_urls", namespace="social")),
-    path("graphql", csrf_exempt(OCGGraphQLView.as_view(graphiql=settings.DEBUG))),
+    path("graphql", csrf_exempt(docs_page(OCGGraphQLView.as_view(graphiql=settings.DEBUG)))),
     path(".well-known/jwks.json", jwks, name="jwks"),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
