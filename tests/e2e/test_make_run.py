@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -129,15 +131,17 @@ def test_make_run_serves_the_seeded_demo_store(make_run):
     wait_until_healthy(make_run)
     base = make_run.base
 
-    assert httpx.get(f"{base}/healthz", timeout=5).json() == {"status": "ok"}
+    assert httpx.get(f"{base}/healthz", timeout=5, headers={"X-Request-ID": "run-healthz"}).json() == {"status": "ok"}
 
-    ready = httpx.get(f"{base}/readyz", timeout=10)
+    ready = httpx.get(f"{base}/readyz", timeout=10, headers={"X-Request-ID": "run-readyz"})
     assert ready.status_code == 200, ready.text
     body = ready.json()
     assert body["status"] == "ok"
     assert "catalog_products" in body["projection_lag"]
 
-    answer = httpx.post(f"{base}/graphql", json={"query": PRODUCTS_QUERY}, timeout=10)
+    answer = httpx.post(
+        f"{base}/graphql", json={"query": PRODUCTS_QUERY}, timeout=10, headers={"X-Request-ID": "run-graphql"}
+    )
     assert answer.status_code == 200, answer.text
     result = answer.json()
     assert "errors" not in result, result
@@ -146,6 +150,21 @@ def test_make_run_serves_the_seeded_demo_store(make_run):
     assert len(products) == 3
     assert all(product["price"]["currency"] == "EUR" for product in products)
 
+    # A task queued by a request runs inside the process (eager Celery on the in-memory broker).
+    sent = httpx.post(
+        f"{base}/api/auth/passwordless/request",
+        json={"email": "customer@demo.ocg"},
+        timeout=10,
+        headers={"X-Request-ID": "run-passwordless"},
+    )
+    assert sent.json() == {"sent": True}
+
     output = make_run.output()
     assert f"{base}/graphql" in output
     assert "customer@demo.ocg" in output
+    assert "No hostname" not in output
+    assert not re.search(r'"(GET|POST) /[^"]* HTTP/1\.1"', output), "the server's own access log is on"
+    request_lines = [line for line in output.splitlines() if line.startswith('{"') and '"ocg.request"' in line]
+    logged = [json.loads(line)["request_id"] for line in request_lines]
+    for request_id in ("run-healthz", "run-readyz", "run-graphql", "run-passwordless"):
+        assert logged.count(request_id) == 1, (request_id, logged.count(request_id))
