@@ -15,7 +15,7 @@ from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm
 from django.http import HttpRequest
 
 from ocg.identity import services
-from ocg.identity.domain import BASE_ROLE, REASON_MAX_LENGTH
+from ocg.identity.domain import BASE_ROLE, REASON_MAX_LENGTH, InvalidAccount, clean_display_name, clean_reason
 from ocg.identity.models import User
 from ocg.spine.domain import DomainError
 
@@ -42,11 +42,23 @@ class AccountChangeForm(UserChangeForm):
         help_text="Required when you untick Active: recorded with the account.",
     )
 
+    def clean_display_name(self) -> str:
+        """Staff-typed names follow the same text rule as the ones clients send."""
+        try:
+            return clean_display_name(self.cleaned_data.get("display_name"))
+        except InvalidAccount as error:
+            raise forms.ValidationError(error.message) from None
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         disabling = "is_active" in self.changed_data and not cleaned.get("is_active")
         if disabling and not (cleaned.get("disable_reason") or "").strip():
             self.add_error("disable_reason", "Give a reason for disabling this account.")
+        elif disabling:
+            try:
+                cleaned["disable_reason"] = clean_reason(cleaned["disable_reason"])
+            except InvalidAccount as error:
+                self.add_error("disable_reason", error.message)
         if "role" in self.changed_data and not cleaned.get("is_active"):
             self.add_error("role", "A disabled account keeps its role: enable it to change the role.")
         return cleaned

@@ -1,4 +1,4 @@
-"""The identity context's aggregate: an account's lifecycle. Imports only the stdlib and eventsourcing.domain.
+"""An account's lifecycle. Imports only the stdlib, eventsourcing.domain and ocg.spine.domain.
 
 Django's auth tables stay the source for authentication (password hash, is_active, role); the
 Account stream is the audit of what happened to them. An account holds one role at a time, so
@@ -13,11 +13,13 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from ocg.spine.domain import DomainError
+from ocg.spine.domain.text import clean_text
 
 BASE_ROLE = "customer"
 ROLES = ("customer", "designer", "admin")
 METHOD_MAX_LENGTH = 50
 REASON_MAX_LENGTH = 500
+DISPLAY_NAME_MAX_LENGTH = 150
 
 
 class IdentityError(DomainError):
@@ -66,6 +68,18 @@ def clean_role(role: str) -> str:
     if role not in ROLES:
         raise InvalidAccount(f"The role must be one of {', '.join(ROLES)}.", field="role")
     return role
+
+
+def clean_display_name(display_name: object) -> str:
+    """A public name, optional: one line, through the client-text rule."""
+    return clean_text(
+        display_name, field="display_name", max_length=DISPLAY_NAME_MAX_LENGTH, required=False, error=InvalidAccount
+    )
+
+
+def clean_reason(reason: object) -> str:
+    """Why staff disabled an account: a required note, which may span lines."""
+    return clean_text(reason, field="reason", max_length=REASON_MAX_LENGTH, multiline=True, error=InvalidAccount)
 
 
 def clean_method(method: str) -> str:
@@ -140,10 +154,7 @@ class Account(Aggregate):
 
     def disable(self, reason: str, at: datetime) -> None:
         self.check_enabled()
-        reason = (reason or "").strip()
-        if not reason or len(reason) > REASON_MAX_LENGTH:
-            raise InvalidAccount(f"Give a reason of 1 to {REASON_MAX_LENGTH} characters.", field="reason")
-        self._disabled(reason=reason, timestamp=at)
+        self._disabled(reason=clean_reason(reason), timestamp=at)
 
     def enable(self, at: datetime) -> None:
         """Staff lift a disable; tokens issued before it stay refused (the row's not-before keeps them out)."""

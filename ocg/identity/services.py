@@ -21,7 +21,15 @@ from django.utils import timezone
 
 from ocg.identity import cached_users
 from ocg.identity.application import IdentityApplication, KnownUser
-from ocg.identity.domain import BASE_ROLE, AccountDisabled, EmailTaken, InvalidAccount, InvalidCredentials, clean_role
+from ocg.identity.domain import (
+    BASE_ROLE,
+    AccountDisabled,
+    EmailTaken,
+    InvalidAccount,
+    InvalidCredentials,
+    clean_display_name,
+    clean_role,
+)
 from ocg.identity.models import User
 from ocg.spine.eventstore import applications
 
@@ -65,7 +73,7 @@ def register(
     """A passwordless method (magic link, social) passes no password: the account gets an unusable one."""
     email = normalize_email(email)
     role = clean_role(role)
-    user = User(email=email, role=role, display_name=(display_name or "").strip()[:150])
+    user = User(email=email, role=role, display_name=clean_display_name(display_name))
     if password is None:
         if method == "password":
             raise WeakPassword("Choose a password.", field="password")

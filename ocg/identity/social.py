@@ -36,7 +36,7 @@ from social_core.utils import setting_name
 from social_django.utils import load_backend, load_strategy
 
 from ocg.identity import services
-from ocg.identity.domain import AccountDisabled, EmailTaken, IdentityError
+from ocg.identity.domain import AccountDisabled, EmailTaken, IdentityError, clean_display_name
 from ocg.identity.models import Role, User
 from ocg.identity.passwordless import CodeInvalid, digest
 from ocg.identity.tokens import issue_token_pair
@@ -94,7 +94,14 @@ def require_verified_email(backend: Any, details: dict[str, Any], response: dict
 
 
 def create_user_without_password(email: str, method: str, display_name: str = "") -> User:
-    """The one place a social sign-up makes an account; `register` records the registration event."""
+    """The one place a social sign-up makes an account; `register` records the registration event.
+
+    The provider's name is only a suggestion: one the text rule refuses is dropped, not the sign-up.
+    """
+    try:
+        display_name = clean_display_name(display_name)
+    except IdentityError:
+        display_name = ""
     try:
         return services.register(email, None, method=method, display_name=display_name)
     except EmailTaken:

@@ -70,6 +70,30 @@ def test_sign_up_errors_change_nothing(client, user, identity, email, password, 
     assert identity.recorder.max_notification_id() == position
 
 
+@pytest.mark.parametrize(
+    "display_name",
+    ["Ada\x00", "Ada\x07", "Ada\x9b", "Ada\nLovelace", "Ada \u202eecalevol", "Ada\ud800", "x" * 151, "\ufb2c" * 51],
+)
+def test_a_display_name_the_text_rule_refuses_changes_nothing(client, identity, display_name):
+    payload = graphql(
+        client, REGISTER, input={"email": "grace@example.com", "password": PASSWORD, "displayName": display_name}
+    )
+    payload = payload["data"]["register"]
+    assert payload["result"] is None
+    assert [(e["field"], e["code"]) for e in payload["errors"]] == [("display_name", "invalid")]
+    assert not User.objects.exists()
+    assert identity.recorder.max_notification_id() is None
+
+
+def test_a_display_name_is_stored_trimmed_and_in_nfc(client, identity):
+    payload = graphql(
+        client, REGISTER, input={"email": "grace@example.com", "password": PASSWORD, "displayName": " Gra\u0301ce "}
+    )["data"]["register"]
+    assert payload["errors"] == []
+    assert payload["result"]["displayName"] == "Gr\u00e1ce"
+    assert User.objects.get().display_name == "Gr\u00e1ce"
+
+
 def test_a_failed_event_write_rolls_the_user_row_back(identity, monkeypatch):
     def event_store_down(*aggregates, **kwargs):
         raise ConnectionError("event store unavailable")

@@ -137,3 +137,25 @@ def test_switching_password_sign_in_off_in_the_admin_is_recorded_too(admin_clien
     assert event_names(identity, user.id)[-1] == "PasswordChanged"
     with pytest.raises(InvalidToken):
         tokens.verify_access(signed_in)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"display_name": "Ada\x1b[2J"}, "display_name"),
+        ({"display_name": "Ada \u202eecalevol"}, "display_name"),
+        ({"is_active": False, "disable_reason": "fraud\x1b[2J"}, "disable_reason"),
+    ],
+)
+def test_staff_typed_text_follows_the_text_rule_and_a_refusal_changes_nothing(
+    admin_client, user, identity, changes, field
+):
+    before = event_names(identity, user.id)
+
+    response = post_change(admin_client, user, **changes)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors[field]
+    user.refresh_from_db()
+    assert user.is_active and user.display_name == "Ada"
+    assert event_names(identity, user.id) == before

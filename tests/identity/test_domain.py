@@ -158,3 +158,18 @@ def test_replaying_the_events_rebuilds_the_same_state():
         T0 + timedelta(seconds=3),
         "left the platform",
     )
+
+
+@pytest.mark.parametrize("reason", ["fraud\x00", "fraud\x1b[2J", "fraud\ud800", "x" * 501])
+def test_a_disable_reason_follows_the_text_rule(reason):
+    account = given()
+    with pytest.raises(InvalidAccount) as caught:
+        account.disable(reason, at=T0)
+    assert (caught.value.field, caught.value.code) == ("reason", "invalid")
+    assert then(account) == [] and not account.is_disabled
+
+
+def test_a_disable_reason_may_span_lines_and_is_stored_clean():
+    account = given()
+    account.disable("  chargeback\r\nsee ticket\t42  ", at=T0)
+    assert then(account) == [("Disabled", {"reason": "chargeback\nsee ticket\t42", "timestamp": T0})]

@@ -26,6 +26,7 @@ GITHUB_TOKEN_URL = "https://github.com/login/oauth/access_token"
 KEYCLOAK_REALM = "https://sso.example/realms/ocg/protocol/openid-connect"
 KEYCLOAK_CLIENT = "ocg-webstore"
 CODE_INVALID = {"field": None, "code": "code_invalid", "message": "The code is not valid or has expired."}
+CODE_INVALID_REST = {"code": "code_invalid", "message": "The code is not valid or has expired.", "errors": []}
 
 EXCHANGE = """
 mutation($code: String!) {
@@ -65,11 +66,13 @@ def provider():
         yield mock
 
 
-def fake_google(provider, *, sub: str = "google-1", email: str = "ada@example.com", verified: Any = True) -> None:
+def fake_google(
+    provider, *, sub: str = "google-1", email: str = "ada@example.com", verified: Any = True, name: str = "Ada Lovelace"
+) -> None:
     provider.post(GOOGLE_TOKEN_URL, json={"access_token": "google-access", "token_type": "Bearer", "expires_in": 3599})
     provider.get(
         GOOGLE_USERINFO_URL,
-        json={"sub": sub, "email": email, "email_verified": verified, "name": "Ada Lovelace"},
+        json={"sub": sub, "email": email, "email_verified": verified, "name": name},
     )
 
 
@@ -163,7 +166,15 @@ def test_google_sign_in_ends_with_a_code_that_trades_once_for_working_tokens(cli
     assert (account.registered_with, account.last_login_method) == ("google", "google")
 
     again = exchange(client, params["code"][0])
-    assert (again.status_code, again.json()) == (400, CODE_INVALID)
+    assert (again.status_code, again.json()) == (400, CODE_INVALID_REST)
+
+
+@pytest.mark.parametrize(("name", "kept"), [("Ada Lovelace", "Ada Lovelace"), ("Ada \u202eecalevoL", "")])
+def test_a_providers_name_the_text_rule_refuses_is_dropped_not_the_sign_up(client, provider, event_store, name, kept):
+    fake_google(provider, name=name)
+    tokens = exchange(client, sign_in(client, provider)).json()
+    assert me(client, tokens["access"])["display_name"] == kept
+    assert User.objects.get(email="ada@example.com").display_name == kept
 
 
 def test_the_exchange_works_over_graphql_too_and_only_once(client, provider, event_store):
@@ -180,12 +191,12 @@ def test_the_exchange_works_over_graphql_too_and_only_once(client, provider, eve
 
 
 def test_a_made_up_or_expired_exchange_code_is_refused(client, provider, event_store, settings):
-    assert exchange(client, "made-up").json() == CODE_INVALID
+    assert exchange(client, "made-up").json() == CODE_INVALID_REST
     settings.SOCIAL_EXCHANGE_CODE_TTL_SECONDS = 1
     fake_google(provider)
     code = sign_in(client, provider)
     time.sleep(1.5)
-    assert exchange(client, code).json() == CODE_INVALID
+    assert exchange(client, code).json() == CODE_INVALID_REST
 
 
 def test_a_verified_google_email_links_to_the_existing_account(client, provider, event_store):
