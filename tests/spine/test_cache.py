@@ -13,16 +13,24 @@ def test_cache_objects_made_per_request_share_one_redis_client_and_its_connectio
 
     server = redis.Redis.from_url(settings.REDIS_URL)
     before = len(server.client_list())
+    read_back: list[object] = []
+    errors: list[BaseException] = []
 
-    def request_like() -> None:
-        cache = caches.create_connection("default")
-        cache.set("ocg:test:shared-client", 1, 5)
-        assert cache.get("ocg:test:shared-client") == 1
+    def request_like(number: int) -> None:
+        """Runs in its own thread, as a request does under ASGI; what it sees is checked by the test's thread."""
+        try:
+            cache = caches.create_connection("default")
+            cache.set(f"ocg:test:shared-client:{number}", number, 5)
+            read_back.append(cache.get(f"ocg:test:shared-client:{number}"))
+        except BaseException as error:
+            errors.append(error)
 
-    for _ in range(20):
-        thread = threading.Thread(target=request_like)
+    for number in range(20):
+        thread = threading.Thread(target=request_like, args=(number,))
         thread.start()
         thread.join()
     after = len(server.client_list())
     server.close()
+    assert errors == []
+    assert read_back == list(range(20))
     assert after - before <= 1
