@@ -11,3 +11,6 @@ class IdentityConfig(contexts.ContextConfig):
 
     def ready(self) -> None:
         from ocg.identity import cached_users  # noqa: F401 - connects the signals that keep its cache true
+        from ocg.identity.sign_in import register_surfaces
+
+        register_surfaces()

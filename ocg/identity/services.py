@@ -93,15 +93,17 @@ def register(
 
 
 def authenticate_password(email: str, password: str, request: Any = None) -> User:
-    """Unknown email, wrong password and a disabled account all answer alike, in alike time."""
+    """Unknown email, wrong password and a disabled account all answer alike, in alike time.
+
+    Even a malformed email goes through `authenticate()`, whose backend throttles failures per account
+    (ocg.identity.sign_in): it matches no account, and Django's backend still hashes the password once.
+    """
     try:
         email = normalize_email(email)
     except InvalidAccount:
-        email = ""
-    user = authenticate(request, username=email, password=password or "") if email else None
+        email = (email or "").strip()[:EMAIL_MAX_LENGTH]
+    user = authenticate(request, username=email, password=password or "")
     if user is None:
-        if not email:
-            User().set_password(password or "")
         raise InvalidCredentials("The email or password is not right.")
     return user
 

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from ocg.identity.passwordless import start_sign_in
+from ocg.identity.challenges import start_sign_in
 
 
 @shared_task(ignore_result=True)

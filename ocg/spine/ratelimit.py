@@ -1,31 +1,29 @@
-"""Fixed-window rate limits per client IP, per user, and stricter for sign-in endpoints.
+"""Fixed-window rate limits per client IP, per user, and stricter for sign-in surfaces.
 
 Counters live in Redis when REDIS_URL is set (shared by every process), otherwise in this process (embedded
 mode). Counting is one Lua script call (INCR, and EXPIRE when the key is new): atomic, one round trip. The key
 carries the window number, so Retry-After is the time left in the window. Limits and windows come from
 settings.RATE_LIMITS as `{scope: (requests, seconds)}`. When Redis is unreachable the limiter fails open
-(logged) for a short pause rather than take the site down.
+(logged) for a short pause rather than take the site down. Which requests are sign-ins is registered by the
+contexts that own them (ocg.spine.sign_in_surfaces).
 """
 
 from __future__ import annotations
 
+import html
 import ipaddress
-import json
 import logging
 import math
-import re
 import threading
 import time
 from dataclasses import dataclass
 
 import redis
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.http.request import RawPostDataException
-from graphql import FieldNode, FragmentSpreadNode, GraphQLError, InlineFragmentNode, OperationType, parse
 
 from ocg.spine.gateway import client_ip
+from ocg.spine.sign_in_surfaces import GRAPHQL_PATH, MANY, is_sign_in_form, sign_in_attempts
 
 logger = logging.getLogger(__name__)
 
@@ -33,14 +31,6 @@ KEY_PREFIX = "ocg:rl:"
 REDIS_TIMEOUT_SECONDS = 0.25
 REDIS_RETRY_AFTER_FAILURE_SECONDS = 5.0
 UNLIMITED_PATHS = ("/healthz", "/readyz", "/metrics", "/static/")
-
-AUTH_REST_PATH = re.compile(
-    r"^/api/auth/(?:token(?:/refresh)?/?$|passwordless(?:/|$)|password-reset|social/exchange/?$)"
-)
-AUTH_GRAPHQL_FIELD = re.compile(r"^(?:tokenCreate|tokenRefresh|socialTokenExchange|passwordless\w*|passwordReset\w*)$")
-AUTH_GRAPHQL_HINT = re.compile(rb"token(?:Create|Refresh|Exchange)|passwordless|passwordReset|\\u", re.IGNORECASE)
-AUTH_GRAPHQL_TEXT_HINT = re.compile(r"token(?:Create|Refresh)|TokenExchange|passwordless|passwordReset")
-MAX_PARSED_QUERY_CHARS = 32 * 1024
 
 
 @dataclass(frozen=True)
@@ -95,21 +85,29 @@ class RedisCounters:
             socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
             health_check_interval=30,
         )
-        self.script = self.client.register_script(INCREMENT_SCRIPT)
+        self.scripts: dict[str, redis.commands.core.Script] = {}
         self.paused_until = 0.0
 
-    def increment(self, keys: list[tuple[str, int]], now: float) -> list[int] | None:
-        """The new counts, or None while Redis is unreachable (the caller then lets the request through)."""
+    def run(self, script: str, keys: list[str], args: list[object]) -> list | None:
+        """The script's answer, or None while Redis is unreachable (callers then let the request through)."""
+        now = time.monotonic()
         if self.paused_until > now:
             return None
+        registered = self.scripts.get(script)
+        if registered is None:
+            registered = self.scripts[script] = self.client.register_script(script)
         try:
-            return self.script(keys=[key for key, _window in keys], args=[window + 1 for _key, window in keys])
+            return registered(keys=keys, args=args)
         except redis.RedisError as error:
             self.paused_until = now + REDIS_RETRY_AFTER_FAILURE_SECONDS
             logger.warning(
                 "Rate limiting is off for %.0f s: Redis is unreachable (%s)", REDIS_RETRY_AFTER_FAILURE_SECONDS, error
             )
             return None
+
+    def increment(self, keys: list[tuple[str, int]], now: float) -> list[int] | None:
+        """The new counts, or None while Redis is unreachable."""
+        return self.run(INCREMENT_SCRIPT, [key for key, _window in keys], [window + 1 for _key, window in keys])
 
     def close(self) -> None:
         self.client.close()
@@ -166,13 +164,32 @@ def hit(checks: list[tuple[str, str]], now: float | None = None) -> Decision:
     return Decision(allowed=retry_after == 0, retry_after=retry_after)
 
 
-def too_many_requests(decision: Decision) -> JsonResponse:
-    response = JsonResponse(
-        {"code": "rate_limited", "message": f"Too many requests. Try again in {decision.retry_after} seconds."},
-        status=429,
-    )
-    response["Retry-After"] = str(decision.retry_after)
+def too_many_requests(decision: Decision, request: HttpRequest | None = None) -> HttpResponse:
+    """429 in the asker's own shape: GraphQL errors on /graphql, a page for a browser's form, else the API's JSON."""
+    seconds = decision.retry_after
+    message = f"Too many requests. Try again in {seconds} seconds."
+    if request is not None and request.path == GRAPHQL_PATH:
+        response = JsonResponse(
+            {"errors": [{"message": message, "extensions": {"code": "rate_limited", "retryAfter": seconds}}]},
+            status=429,
+        )
+    elif request is not None and is_sign_in_form(request):
+        page = (
+            "<!doctype html><html lang=en><meta charset=utf-8><title>Too many attempts</title>"
+            f"<h1>Too many sign-in attempts</h1><p>{html.escape(message)}</p></html>"
+        )
+        response = HttpResponse(page, status=429, content_type="text/html; charset=utf-8")
+    else:
+        response = JsonResponse({"code": "rate_limited", "message": message, "errors": []}, status=429)
+    response["Retry-After"] = str(seconds)
     return response
+
+
+def more_than_one_sign_in() -> JsonResponse:
+    """Refused before anything runs: one request is at most one guess, however the guesses are packed."""
+    message = "A request may hold one sign-in; send each sign-in as its own request."
+    error = {"message": message, "extensions": {"code": "one_sign_in_per_request"}}
+    return JsonResponse({"errors": [error]}, status=400)
 
 
 def ip_identity(address: str) -> str:
@@ -184,78 +201,6 @@ def ip_identity(address: str) -> str:
     if parsed.version == 6:
         return str(ipaddress.ip_network(f"{parsed}/64", strict=False).network_address) + "/64"
     return address
-
-
-def is_auth_request(request: HttpRequest) -> bool:
-    path = request.path
-    if path.startswith("/api/auth/"):
-        return AUTH_REST_PATH.match(path) is not None
-    if path == "/graphql" and request.method == "POST":
-        return graphql_is_auth(request)
-    return False
-
-
-def graphql_is_auth(request: HttpRequest) -> bool:
-    """Whether a GraphQL request runs a sign-in mutation; cheap for everything else.
-
-    Field names cannot be escaped in GraphQL, so a query without one of the names (or a JSON `\\u` escape)
-    in its raw bytes cannot call them and is never parsed. Otherwise the query is parsed and the root
-    mutation fields (aliases resolved, root fragments followed) are compared by name; a query too big to
-    parse cheaply, or that does not parse, is counted as a sign-in attempt.
-    """
-    texts = []
-    if "query" in request.META.get("QUERY_STRING", ""):
-        texts.append(request.GET.get("query") or "")
-    content_type = request.META.get("CONTENT_TYPE", "").split(";", 1)[0].strip().lower()
-    try:
-        body = request.body
-    except (RawPostDataException, RequestDataTooBig):
-        body = b""
-    if content_type in ("application/json", "application/graphql"):
-        if AUTH_GRAPHQL_HINT.search(body):
-            texts.append(query_from_body(body, content_type))
-    elif content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        texts.append(request.POST.get("query") or "")
-    return any(AUTH_GRAPHQL_TEXT_HINT.search(text) and calls_auth_mutation(text) for text in texts if text)
-
-
-def query_from_body(body: bytes, content_type: str) -> str:
-    text = body.decode("utf-8", errors="replace")
-    if content_type == "application/graphql":
-        return text
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return ""
-    query = data.get("query") if isinstance(data, dict) else None
-    return query if isinstance(query, str) else ""
-
-
-def calls_auth_mutation(query: str) -> bool:
-    if len(query) > MAX_PARSED_QUERY_CHARS:
-        return True
-    try:
-        document = parse(query, no_location=True, max_tokens=5000)
-    except (GraphQLError, RecursionError):
-        return True
-    fragments = {d.name.value: d for d in document.definitions if d.kind == "fragment_definition"}
-    return any(
-        getattr(definition, "operation", None) == OperationType.MUTATION
-        and any(AUTH_GRAPHQL_FIELD.match(name) for name in root_field_names(definition.selection_set, fragments))
-        for definition in document.definitions
-    )
-
-
-def root_field_names(selection_set, fragments, seen: frozenset[str] = frozenset()):
-    for selection in selection_set.selections:
-        if isinstance(selection, FieldNode):
-            yield selection.name.value
-        elif isinstance(selection, InlineFragmentNode):
-            yield from root_field_names(selection.selection_set, fragments, seen)
-        elif isinstance(selection, FragmentSpreadNode):
-            name = selection.name.value
-            if name in fragments and name not in seen:
-                yield from root_field_names(fragments[name].selection_set, fragments, seen | {name})
 
 
 def is_limited_path(path: str) -> bool:
@@ -273,11 +218,14 @@ class ClientRateLimitMiddleware:
             return self.get_response(request)
         identity = ip_identity(client_ip(request))
         checks = [("ip", identity)]
-        if is_auth_request(request):
+        attempts = sign_in_attempts(request)
+        if attempts:
             checks.append(("auth", identity))
         decision = hit(checks)
         if not decision.allowed:
-            return too_many_requests(decision)
+            return too_many_requests(decision, request)
+        if attempts >= MANY:
+            return more_than_one_sign_in()
         return self.get_response(request)
 
 
@@ -292,5 +240,5 @@ class UserRateLimitMiddleware:
         if user is not None and user.is_authenticated and is_limited_path(request.path):
             decision = hit([("user", str(user.pk))])
             if not decision.allowed:
-                return too_many_requests(decision)
+                return too_many_requests(decision, request)
         return self.get_response(request)

@@ -1,14 +1,22 @@
-"""Rate limits: per client IP before authentication, per user after it, stricter for sign-in; fail open."""
+"""Rate limits: per client IP before authentication, per user after it, stricter for sign-in; fail open.
+
+Sign-in surfaces are registered by the identity context; every attempt counts against `auth`, and a GraphQL
+request that packs several sign-ins (aliases, operations, fragments, batches) is refused before it runs.
+"""
 
 import json
 import logging
 
 import pytest
+from django.contrib.auth.signals import user_login_failed
 from django.test import RequestFactory
+from django.urls import reverse
 
 from ocg.identity.models import User
+from ocg.schema import schema
 from ocg.spine import ratelimit
 from ocg.spine.localbroker import free_port
+from ocg.spine.sign_in_surfaces import sign_in_attempts, surfaces
 
 ANYWHERE = "/api/catalog/products/not-a-uuid"
 
@@ -30,7 +38,7 @@ def test_over_the_ip_limit_answers_429_with_retry_after(client, settings):
 
     assert 429 not in answered
     assert refused.status_code == 429
-    assert refused.json()["code"] == "rate_limited"
+    assert refused.json()["code"] == "rate_limited" and refused.json()["errors"] == []
     assert 1 <= int(refused["Retry-After"]) <= 60
     assert f"{refused['Retry-After']} seconds" in refused.json()["message"]
     assert other_client.status_code != 429
@@ -109,9 +117,21 @@ def test_graphql_sign_in_mutations_have_the_stricter_auth_scope(client, settings
     attempts = [
         client.post("/graphql", {"query": SIGN_IN}, content_type="application/json", **ip).status_code for _ in range(3)
     ]
+    refused = client.post("/graphql", {"query": SIGN_IN}, content_type="application/json", **ip)
     queries = statuses(client, 3, "/graphql?query={__typename}", **ip)
 
     assert attempts == [200, 200, 429]
+    assert refused.status_code == 429
+    seconds = int(refused["Retry-After"])
+    assert 1 <= seconds <= 60
+    assert refused.json() == {
+        "errors": [
+            {
+                "message": f"Too many requests. Try again in {seconds} seconds.",
+                "extensions": {"code": "rate_limited", "retryAfter": seconds},
+            }
+        ]
+    }
     assert 429 not in queries
 
 
@@ -120,37 +140,177 @@ def graphql_request(body: str, content_type: str = "application/json", path: str
 
 
 @pytest.mark.parametrize(
-    ("query", "is_auth"),
+    ("query", "attempts"),
     [
-        ('mutation { tokenCreate(email: "a", password: "b") { errors { code } } }', True),
-        ('mutation { x: tokenRefresh(refresh: "r") { errors { code } } }', True),
-        ('mutation { passwordlessVerify(code: "1") { errors { code } } }', True),
-        ('mutation { socialTokenExchange(code: "1") { errors { code } } }', True),
-        ('mutation { passwordResetConfirm(token: "t") { errors { code } } }', True),
-        ('mutation { ...M } fragment M on Mutation { passwordlessRequest(email: "a") { errors { code } } }', True),
-        ('mutation { ... on Mutation { tokenCreate(email: "a", password: "b") { errors { code } } } }', True),
+        ('mutation { tokenCreate(email: "a", password: "b") { errors { code } } }', 1),
+        ('mutation { x: tokenRefresh(refresh: "r") { errors { code } } }', 1),
+        ('mutation { passwordlessVerify(email: "a", code: "1") { errors { code } } }', 1),
+        ('mutation { socialTokenExchange(code: "1") { errors { code } } }', 1),
+        ('mutation { ...M } fragment M on Mutation { passwordlessRequest(email: "a") { errors { code } } }', 1),
+        ('mutation { ... on Mutation { tokenCreate(email: "a", password: "b") { errors { code } } } }', 1),
+        # Packed: aliases, two operations, a fragment spread twice, a fragment inside a fragment.
+        (
+            'mutation { a: tokenCreate(email: "a", password: "1") { errors { code } } '
+            'b: tokenCreate(email: "a", password: "2") { errors { code } } }',
+            2,
+        ),
+        (
+            'mutation A { tokenCreate(email: "a", password: "1") { errors { code } } } '
+            'mutation B { tokenCreate(email: "a", password: "2") { errors { code } } }',
+            2,
+        ),
+        (
+            "mutation { ...M ...M } "
+            'fragment M on Mutation { tokenCreate(email: "a", password: "b") { errors { code } } }',
+            2,
+        ),
+        (
+            "mutation { ...Outer } "
+            'fragment Outer on Mutation { ...Inner x: passwordlessVerify(email: "a", code: "1") { errors { code } } } '
+            'fragment Inner on Mutation { tokenCreate(email: "a", password: "b") { errors { code } } }',
+            2,
+        ),
         # An alias named like a sign-in field is not one; a query merely mentioning one is not either.
-        ('mutation { tokenCreate: productRename(id: "x", name: "n") { errors { code } } }', False),
-        ("query { tokenCreate: productCount }", False),
-        ("{ products(first: 1) { name } } # tokenCreate", False),
-        ("{ productCount }", False),
-        # Unparseable text that names a sign-in field counts, to be safe.
-        ("mutation { tokenCreate(", True),
+        ('mutation { tokenCreate: productRename(id: "x", name: "n") { errors { code } } }', 0),
+        ("query { tokenCreate: productCount }", 0),
+        ("{ products(first: 1) { name } } # tokenCreate", 0),
+        ("{ productCount }", 0),
+        # Text that does not parse runs nothing, but naming a sign-in field it still counts as an attempt.
+        ("mutation { tokenCreate(", 1),
     ],
 )
-def test_graphql_sign_in_detection_follows_field_names_not_aliases(query, is_auth):
-    assert ratelimit.is_auth_request(graphql_request(json.dumps({"query": query}))) is is_auth
+def test_graphql_sign_ins_are_counted_by_field_name_wherever_they_hide(query, attempts):
+    assert sign_in_attempts(graphql_request(json.dumps({"query": query}))) == attempts
 
 
 def test_graphql_sign_in_detection_sees_through_json_escapes_and_other_encodings():
     escaped = '{"query": "mutation { \\u0074okenCreate(email: \\"a\\", password: \\"b\\") { errors { code } } }"}'
     raw = 'mutation { tokenCreate(email: "a", password: "b") { errors { code } } }'
-    assert ratelimit.is_auth_request(graphql_request(escaped))
-    assert ratelimit.is_auth_request(graphql_request(raw, "application/graphql"))
-    assert ratelimit.is_auth_request(
-        RequestFactory().post("/graphql", {"query": raw})  # multipart form
+    assert sign_in_attempts(graphql_request(escaped)) == 1
+    assert sign_in_attempts(graphql_request(raw, "application/graphql")) == 1
+    assert sign_in_attempts(RequestFactory().post("/graphql", {"query": raw})) == 1  # multipart form
+    assert sign_in_attempts(graphql_request("{}", path=f"/graphql?query={raw}")) == 1
+    # A percent-encoded parameter name is still `query` to graphene-django.
+    assert sign_in_attempts(graphql_request("{}", path=f"/graphql?%71uery={raw}")) == 1
+
+
+def test_a_batch_counts_every_item_and_a_url_query_once_per_item():
+    one = {"query": 'mutation { tokenCreate(email: "a", password: "b") { errors { code } } }'}
+    harmless = {"query": "{ productCount }"}
+    raw = one["query"]
+
+    assert sign_in_attempts(graphql_request(json.dumps([one, harmless]))) == 1
+    assert sign_in_attempts(graphql_request(json.dumps([one, one]))) == 2
+    assert sign_in_attempts(graphql_request(json.dumps([{}, {}, {}]), path=f"/graphql?query={raw}")) == 2
+
+
+def test_the_cheap_pre_filter_is_made_of_the_registered_names():
+    registered = surfaces()
+    assert registered.fields
+    for name in registered.fields:
+        assert registered.body_hint.search(name.encode()) and registered.text_hint.search(name)
+    assert not registered.body_hint.search(b'{"query": "{ me { id email roles } }"}')
+    assert registered.body_hint.search(b'{"query": "\\u0074"}')
+
+
+def test_every_registered_graphql_field_is_a_root_mutation_and_the_admin_login_is_a_form():
+    mutation_fields = set(schema.graphql_schema.mutation_type.fields)
+    assert surfaces().fields <= mutation_fields
+    admin_login = RequestFactory().post(reverse("admin:login"))
+    assert sign_in_attempts(admin_login) == 1
+    assert sign_in_attempts(RequestFactory().get(reverse("admin:login"))) == 0
+
+
+@pytest.fixture
+def password_checks():
+    """Every failed authenticate() call, as Django reports it: a real signal, so no sign-in runs unseen."""
+    failures = []
+
+    def record(sender, credentials, **kwargs):
+        failures.append(credentials.get("username"))
+
+    user_login_failed.connect(record)
+    yield failures
+    user_login_failed.disconnect(record)
+
+
+def packed_sign_ins(count: int) -> str:
+    fields = " ".join(
+        f'g{i}: tokenCreate(email: "victim@example.com", password: "guess-{i}") {{ errors {{ code }} }}'
+        for i in range(count)
     )
-    assert ratelimit.is_auth_request(graphql_request("{}", path=f"/graphql?query={raw}"))
+    return f"mutation {{ {fields} }}"
+
+
+PACKED = {
+    "aliases": lambda: {"query": packed_sign_ins(31)},
+    "two operations": lambda: {
+        "query": 'mutation A { tokenCreate(email: "victim@example.com", password: "one") { errors { code } } } '
+        'mutation B { tokenCreate(email: "victim@example.com", password: "two") { errors { code } } }',
+        "operationName": "A",
+    },
+    "fragments": lambda: {
+        "query": "mutation { ...G ...G } fragment G on Mutation "
+        '{ tokenCreate(email: "victim@example.com", password: "g") { errors { code } } }'
+    },
+    "batch": lambda: [{"query": packed_sign_ins(1)}, {"query": packed_sign_ins(1)}],
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("packing", PACKED)
+def test_a_graphql_request_with_more_than_one_sign_in_is_refused_before_anything_runs(
+    client, settings, password_checks, packing
+):
+    limits(settings, auth=(5, 60))
+    ip = {"REMOTE_ADDR": "203.0.113.42"}
+
+    refused = client.post("/graphql", PACKED[packing](), content_type="application/json", **ip)
+    single = client.post("/graphql", {"query": packed_sign_ins(1)}, content_type="application/json", **ip)
+
+    assert refused.status_code == 400
+    assert refused.json() == {
+        "errors": [
+            {
+                "message": "A request may hold one sign-in; send each sign-in as its own request.",
+                "extensions": {"code": "one_sign_in_per_request"},
+            }
+        ]
+    }
+    assert single.status_code == 200
+    assert password_checks == ["victim@example.com"], "only the single sign-in checked a password"
+
+
+@pytest.mark.django_db
+def test_a_refused_packed_request_still_counts_against_the_auth_scope(client, settings):
+    limits(settings, auth=(2, 60))
+    ip = {"REMOTE_ADDR": "203.0.113.43"}
+
+    answers = [
+        client.post("/graphql", {"query": packed_sign_ins(31)}, content_type="application/json", **ip).status_code
+        for _ in range(3)
+    ]
+
+    assert answers == [400, 400, 429]
+
+
+@pytest.mark.django_db
+def test_the_admin_login_form_has_the_auth_scope_and_a_browser_gets_a_page(client, settings):
+    limits(settings, auth=(2, 60))
+    ip = {"REMOTE_ADDR": "203.0.113.44"}
+    login = reverse("admin:login")
+    form = {"username": "nobody@example.com", "password": "wrong-password"}
+
+    attempts = [client.post(login, form, **ip).status_code for _ in range(2)]
+    refused = client.post(login, form, **ip)
+    page = client.get(login, **ip)
+
+    assert attempts == [200, 200]
+    assert refused.status_code == 429
+    assert refused["Content-Type"].startswith("text/html")
+    assert int(refused["Retry-After"]) >= 1
+    assert b"Too many sign-in attempts" in refused.content
+    assert page.status_code == 200, "showing the form is not a sign-in"
 
 
 def test_counters_live_in_redis_with_an_expiry(client, settings, redis_client):

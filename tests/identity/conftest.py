@@ -27,6 +27,30 @@ def generous_rate_limits(request):
     settings.RATE_LIMITS = {scope: (100_000, window) for scope, (_limit, window) in django_settings.RATE_LIMITS.items()}
 
 
+@pytest.fixture(autouse=True)
+def fresh_sign_in_throttle():
+    """Failed sign-ins are remembered per account for a day: each test starts with none."""
+    if FORBID_ORM:
+        yield
+        return
+    import redis
+
+    from ocg.spine import throttle
+    from ocg.spine.ratelimit import KEY_PREFIX
+
+    def forget() -> None:
+        throttle.reset()
+        if django_settings.REDIS_URL:
+            client = redis.Redis.from_url(django_settings.REDIS_URL)
+            for key in client.scan_iter(f"{KEY_PREFIX}fail:*"):
+                client.delete(key)
+            client.close()
+
+    forget()
+    yield
+    forget()
+
+
 @pytest.fixture
 def identity(event_store):
     return event_store["identity"]
