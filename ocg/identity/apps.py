@@ -1,5 +1,20 @@
 from ocg.identity.permissions import MANAGE_OWN_ACCOUNT
 from ocg.spine import contexts
+from ocg.spine.errors import register_error_statuses
+
+# Codes the spine does not know; every other identity error uses a generic code (invalid, not_found, ...).
+ERROR_STATUSES = {
+    "weak_password": 400,
+    "code_invalid": 400,
+    "invalid_credentials": 401,
+    "token_invalid": 401,
+    "token_expired": 401,
+    "token_revoked": 401,
+    "token_wrong_type": 401,
+    "account_disabled": 403,
+    "email_taken": 409,
+    "role_conflict": 409,
+}
 
 
 class IdentityConfig(contexts.ContextConfig):
@@ -11,6 +26,8 @@ class IdentityConfig(contexts.ContextConfig):
 
     def ready(self) -> None:
         from ocg.identity import cached_users  # noqa: F401 - connects the signals that keep its cache true
+
+        register_error_statuses(ERROR_STATUSES)
         from ocg.identity.sign_in import register_surfaces
 
         register_surfaces()

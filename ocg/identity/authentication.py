@@ -1,23 +1,26 @@
 """Bearer-token authentication for every HTTP request.
 
 A request without a Bearer Authorization header keeps its session user (the admin signs in with
-cookies). A request that presents a bearer token is answered 401 unless the token is good.
+cookies). A request that presents a bearer token is answered 401 unless the token is good, in the
+shape its client reads: GraphQL's `errors` on /graphql, the REST error contract elsewhere. Either way
+the code (`token_expired`, `token_revoked`, ...) tells a client whether refreshing can help.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 
 from ocg.identity import tokens
 from ocg.identity.domain import IdentityError
+from ocg.spine.gateway import error_response
 
 CHALLENGE = 'Bearer error="invalid_token"'
 
 
-def unauthorized(code: str, message: str) -> HttpResponse:
-    response = JsonResponse({"code": code, "message": message}, status=401)
+def unauthorized(request: HttpRequest, code: str, message: str) -> HttpResponse:
+    response = error_response(401, code, message, path=request.path)
     response["WWW-Authenticate"] = CHALLENGE
     return response
 
@@ -39,11 +42,11 @@ class TokenAuthenticationMiddleware:
         if token is None:
             return self.get_response(request)
         if not token:
-            return unauthorized("token_invalid", "Send the access token as: Authorization: Bearer <token>.")
+            return unauthorized(request, "token_invalid", "Send the access token as: Authorization: Bearer <token>.")
         try:
             user, claims = tokens.authenticate(token)
         except IdentityError as error:
-            return unauthorized(error.code, error.message)
+            return unauthorized(request, error.code, error.message)
         request.user = user
 
         async def auser() -> object:

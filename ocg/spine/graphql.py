@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import graphene
-from graphene_django.views import GraphQLView, HttpError
-from graphql import GraphQLError
+from graphene_django.views import GraphQLView
 
 from ocg.spine.errors import PermissionDenied, Unauthenticated, as_error_dict, is_domain_error
 from ocg.spine.eventstore import tracking_written_positions
+from ocg.spine.graphql_errors import format_error as format_graphql_error
 from ocg.spine.graphql_limits import LimitedGraphQLViewMixin
 from ocg.spine.permissions import has_permission
 from ocg.spine.projections import wait_for_projection
@@ -104,21 +104,8 @@ class AggregateMutation(DomainMutation):
 
 
 class OCGGraphQLView(LimitedGraphQLViewMixin, GraphQLView):
-    """Never lets an unexpected exception's text reach the client; it is logged instead."""
+    """Every error carries a code; an unexpected exception's text never reaches the client, it is logged instead."""
 
     @staticmethod
     def format_error(error: Exception) -> dict[str, Any]:
-        if isinstance(error, HttpError):
-            return {"message": error.message, "extensions": {"code": "bad_request"}}
-        if not isinstance(error, GraphQLError):
-            logger.error("GraphQL request failed", exc_info=error)
-            return {"message": "Internal error", "extensions": {"code": "internal_error"}}
-        if error.original_error is not None:
-            original = error.original_error
-            if not isinstance(original, GraphQLError):
-                logger.error("GraphQL resolver failed", exc_info=original)
-                masked = GraphQLError("Internal error", nodes=error.nodes, path=error.path)
-                formatted = masked.formatted
-                formatted["extensions"] = {"code": "internal_error"}
-                return formatted
-        return GraphQLView.format_error(error)
+        return format_graphql_error(error)

@@ -9,16 +9,16 @@ connection's `first`/`last`. Fragments count where they are spread; introspectio
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.http import HttpResponseBadRequest, HttpResponseNotAllowed
+from django.http import HttpResponse, HttpResponseNotAllowed
 from graphene_django.constants import MUTATION_ERRORS_FLAG
 from graphene_django.settings import graphene_settings
 from graphene_django.utils.utils import set_rollback
-from graphene_django.views import HttpError
 from graphql import (
     DocumentNode,
     ExecutionResult,
@@ -42,12 +42,21 @@ from graphql import (
     value_from_ast,
 )
 from graphql.execution.values import get_variable_values
-from graphql.validation import NoSchemaIntrospectionCustomRule, specified_rules
+from graphql.validation import NoSchemaIntrospectionCustomRule, ValuesOfCorrectTypeRule, specified_rules
+
+from ocg.spine.gateway import max_nesting, nesting_exceeds
+from ocg.spine.graphql_errors import (
+    CodedValuesOfCorrectTypeRule,
+    GraphQLRequestError,
+    harden_input_scalars,
+    with_code,
+)
 
 DEFAULT_LIST_SIZE = 20
 PAGING_ARGUMENTS = ("first", "last")
 CONNECTION_LISTS = ("edges", "nodes")
 MAX_TOKENS = 10_000
+FORM_CONTENT_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 @dataclass(frozen=True)
@@ -154,8 +163,9 @@ def too_deep_to_read() -> GraphQLError:
 
 
 def validation_rules() -> tuple:
-    """The spec's rules, plus refusing introspection unless DEBUG."""
-    return tuple(specified_rules) if settings.DEBUG else (*specified_rules, NoSchemaIntrospectionCustomRule)
+    """The spec's rules (bad literals coded `invalid`), plus refusing introspection unless DEBUG."""
+    rules = tuple(CodedValuesOfCorrectTypeRule if rule is ValuesOfCorrectTypeRule else rule for rule in specified_rules)
+    return rules if settings.DEBUG else (*rules, NoSchemaIntrospectionCustomRule)
 
 
 def cost_extension(cost: int) -> dict[str, Any]:
@@ -163,17 +173,51 @@ def cost_extension(cost: int) -> dict[str, Any]:
 
 
 class LimitedGraphQLViewMixin:
-    """graphene-django's request pipeline, with depth and cost checked between validation and execution."""
+    """graphene-django's request pipeline, with depth and cost checked between validation and execution,
+    and every refusal a GraphQL error with a code (see ocg/spine/graphql_errors.py)."""
+
+    def parse_body(self, request) -> Any:
+        content_type = self.get_content_type(request)
+        if content_type == "application/graphql":
+            return {"query": decoded(request.body)}
+        if content_type == "application/json":
+            return request_object(read_json(decoded(request.body)))
+        if content_type in FORM_CONTENT_TYPES:
+            return request.POST
+        if request.method == "POST" and request.body:
+            raise GraphQLRequestError(
+                "unsupported_media_type",
+                "Send the request as application/json, application/graphql or a form.",
+                HttpResponse(status=415),
+            )
+        return {}
+
+    @staticmethod
+    def get_graphql_params(request, data):
+        query = request.GET.get("query") or data.get("query")
+        variables = request.GET.get("variables") or data.get("variables")
+        operation_name = request.GET.get("operationName") or data.get("operationName")
+        id = request.GET.get("id") or data.get("id")
+        if isinstance(variables, str):
+            variables = read_json(variables.encode(), subject="The `variables` value") if variables.strip() else None
+        if variables is not None and not isinstance(variables, dict):
+            raise GraphQLRequestError("invalid", "The variables must be a JSON object keyed by variable name.")
+        if operation_name == "null":
+            operation_name = None
+        if operation_name is not None and not isinstance(operation_name, str):
+            raise GraphQLRequestError("bad_request", "The operationName must be a string.")
+        return query, variables, operation_name, id
 
     def execute_graphql_request(self, request, data, query, variables, operation_name, show_graphiql=False):
         if not query:
             if show_graphiql:
                 return None
-            raise HttpError(HttpResponseBadRequest("Must provide query string."))
+            raise GraphQLRequestError("bad_request", "Must provide query string.")
         if not isinstance(query, str):
-            raise HttpError(HttpResponseBadRequest("The query must be a string."))
+            raise GraphQLRequestError("bad_request", "The query must be a string.")
 
         schema = self.schema.graphql_schema
+        harden_input_scalars(schema)
         schema_validation_errors = validate_schema(schema)
         if schema_validation_errors:
             return ExecutionResult(data=None, errors=schema_validation_errors)
@@ -181,7 +225,7 @@ class LimitedGraphQLViewMixin:
         try:
             document = parse(query, max_tokens=MAX_TOKENS)
         except GraphQLError as error:
-            return ExecutionResult(errors=[error])
+            return ExecutionResult(errors=[with_code(error, "graphql_parse_failed")])
         except RecursionError:
             return ExecutionResult(errors=[too_deep_to_read()])
 
@@ -189,31 +233,33 @@ class LimitedGraphQLViewMixin:
         if request.method.lower() == "get" and operation is not None and operation.operation != OperationType.QUERY:
             if show_graphiql:
                 return None
-            raise HttpError(
-                HttpResponseNotAllowed(
-                    ["POST"], f"Can only perform a {operation.operation.value} operation from a POST request."
-                )
+            raise GraphQLRequestError(
+                "method_not_allowed",
+                f"Can only perform a {operation.operation.value} operation from a POST request.",
+                HttpResponseNotAllowed(["POST"]),
             )
 
         validation_errors = validate(schema, document, validation_rules(), graphene_settings.MAX_VALIDATION_ERRORS)
         if validation_errors:
-            return ExecutionResult(data=None, errors=validation_errors)
+            errors = [with_code(error, "graphql_validation_failed") for error in validation_errors]
+            return ExecutionResult(data=None, errors=errors)
+        if operation is None:
+            return ExecutionResult(errors=[unresolved_operation(operation_name)])
+        coerced = get_variable_values(schema, operation.variable_definitions or (), variables or {})
+        if isinstance(coerced, list):
+            return ExecutionResult(errors=[with_code(error, "invalid") for error in coerced])
 
-        cost = None
-        if operation is not None:
-            try:
-                measure = measure_operation(schema, document, operation, variables)
-            except RecursionError:
-                return ExecutionResult(errors=[too_deep_to_read()])
-            if measure.depth > settings.GRAPHQL_MAX_DEPTH:
-                message = f"Query depth {measure.depth} exceeds the maximum of {settings.GRAPHQL_MAX_DEPTH}."
-                return ExecutionResult(errors=[limit_error(message, "query_too_deep")])
-            cost = measure.cost
-            if cost > settings.GRAPHQL_MAX_COST:
-                message = f"Query cost {cost} exceeds the maximum of {settings.GRAPHQL_MAX_COST}."
-                return ExecutionResult(
-                    errors=[limit_error(message, "query_too_costly")], extensions=cost_extension(cost)
-                )
+        try:
+            measure = measure_operation(schema, document, operation, variables)
+        except RecursionError:
+            return ExecutionResult(errors=[too_deep_to_read()])
+        if measure.depth > settings.GRAPHQL_MAX_DEPTH:
+            message = f"Query depth {measure.depth} exceeds the maximum of {settings.GRAPHQL_MAX_DEPTH}."
+            return ExecutionResult(errors=[limit_error(message, "query_too_deep")])
+        cost = measure.cost
+        if cost > settings.GRAPHQL_MAX_COST:
+            message = f"Query cost {cost} exceeds the maximum of {settings.GRAPHQL_MAX_COST}."
+            return ExecutionResult(errors=[limit_error(message, "query_too_costly")], extensions=cost_extension(cost))
 
         try:
             options = {
@@ -225,13 +271,9 @@ class LimitedGraphQLViewMixin:
             }
             if self.execution_context_class:
                 options["execution_context_class"] = self.execution_context_class
-            if (
-                operation is not None
-                and operation.operation == OperationType.MUTATION
-                and (
-                    graphene_settings.ATOMIC_MUTATIONS is True
-                    or connection.settings_dict.get("ATOMIC_MUTATIONS", False) is True
-                )
+            if operation.operation == OperationType.MUTATION and (
+                graphene_settings.ATOMIC_MUTATIONS is True
+                or connection.settings_dict.get("ATOMIC_MUTATIONS", False) is True
             ):
                 with transaction.atomic():
                     result = execute(schema, document, **options)
@@ -241,8 +283,7 @@ class LimitedGraphQLViewMixin:
                 result = execute(schema, document, **options)
         except Exception as error:
             return ExecutionResult(errors=[error])
-        if cost is not None:
-            result.extensions = {**(result.extensions or {}), **cost_extension(cost)}
+        result.extensions = {**(result.extensions or {}), **cost_extension(cost)}
         return result
 
     def get_response(self, request, data, show_graphiql=False):
@@ -276,3 +317,38 @@ def get_operation(document: DocumentNode, operation_name: str | None) -> Operati
     if operation_name is None:
         return operations[0] if len(operations) == 1 else None
     return next((op for op in operations if op.name and op.name.value == operation_name), None)
+
+
+def unresolved_operation(operation_name: str | None) -> GraphQLError:
+    if operation_name is not None:
+        message = f"The document has no operation named '{operation_name}'."
+    else:
+        message = "The document holds several operations: name the one to run in operationName."
+    return GraphQLError(message, extensions={"code": "operation_resolution_failure"})
+
+
+def decoded(body: bytes) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise GraphQLRequestError("malformed_json", "The request body is not valid UTF-8 text.") from None
+
+
+def read_json(text: str | bytes, subject: str = "The request body") -> Any:
+    """JSON from the body or from `variables`; the depth is checked first, as the gateway does for bodies."""
+    raw = text.encode() if isinstance(text, str) else text
+    if nesting_exceeds(raw, max_nesting()):
+        message = f"{subject} nests arrays and objects more than {max_nesting()} levels deep."
+        raise GraphQLRequestError("body_too_deep", message)
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        raise GraphQLRequestError("malformed_json", f"{subject} is not valid JSON.") from None
+
+
+def request_object(data: Any) -> dict[str, Any]:
+    if isinstance(data, list):
+        raise GraphQLRequestError("batch_not_supported", "Send one operation per request: batches are not accepted.")
+    if not isinstance(data, dict):
+        raise GraphQLRequestError("bad_request", "The request body must be a JSON object with a `query`.")
+    return data

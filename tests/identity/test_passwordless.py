@@ -24,6 +24,7 @@ KNOWN = "mia@example.com"
 UNKNOWN = "nobody@example.com"
 CLIENT_IP = "203.0.113.7"
 CODE_INVALID = {"field": None, "code": "code_invalid", "message": "The code is not valid or has expired."}
+CODE_INVALID_REST = {"code": "code_invalid", "message": "The code is not valid or has expired.", "errors": []}
 
 REQUEST = """
 mutation($email: String!) {
@@ -139,7 +140,7 @@ def test_the_code_signs_in_once_with_tokens_that_authenticate(client, account):
     assert services.identity().account(account.id).last_login_method == "passwordless"
 
     again = post(client, "verify", email=KNOWN, code=code)
-    assert (again.status_code, again.json()) == (400, CODE_INVALID)
+    assert (again.status_code, again.json()) == (400, CODE_INVALID_REST)
 
 
 def test_the_magic_link_token_signs_in_once_and_uses_up_the_code_too(client, account):
@@ -152,7 +153,7 @@ def test_the_magic_link_token_signs_in_once_and_uses_up_the_code_too(client, acc
 
     again = graphql(client, VERIFY, email=KNOWN, token=token)["data"]["passwordlessVerify"]
     assert again == {"result": None, "errors": [CODE_INVALID]}
-    assert post(client, "verify", email=KNOWN, code=code).json() == CODE_INVALID
+    assert post(client, "verify", email=KNOWN, code=code).json() == CODE_INVALID_REST
 
 
 def test_an_expired_code_is_refused(client, account, monkeypatch):
@@ -245,10 +246,11 @@ def test_a_bad_request_gets_a_structured_error_and_sends_nothing(client, account
 def test_verify_wants_exactly_one_of_code_and_token(client, account, proof):
     response = post(client, "verify", email=KNOWN, **proof)
     assert response.status_code == 400
+    message = "Give either the code or the token from the email."
     assert response.json() == {
-        "field": "code",
         "code": "invalid",
-        "message": "Give either the code or the token from the email.",
+        "message": message,
+        "errors": [{"field": "code", "code": "invalid", "message": message}],
     }
 
 

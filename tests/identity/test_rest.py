@@ -41,12 +41,21 @@ def test_the_whole_session_over_rest(client, identity):
 
 def test_rest_errors_use_the_shared_codes_and_statuses(client, user):
     taken = post(client, "register", {"email": "ada@example.com", "password": PASSWORD})
+    taken_message = "An account with this email already exists."
     assert (taken.status_code, taken.json()) == (
         409,
-        {"field": "email", "code": "email_taken", "message": "An account with this email already exists."},
+        {
+            "code": "email_taken",
+            "message": taken_message,
+            "errors": [{"field": "email", "code": "email_taken", "message": taken_message}],
+        },
     )
     weak = post(client, "register", {"email": "new@example.com", "password": "short"})
-    assert (weak.status_code, weak.json()["code"], weak.json()["field"]) == (400, "weak_password", "password")
+    assert (weak.status_code, weak.json()["code"], weak.json()["errors"][0]["field"]) == (
+        400,
+        "weak_password",
+        "password",
+    )
     missing = post(client, "register", {"email": "new@example.com"})
     assert missing.status_code == 422
     wrong = post(client, "token", {"email": "ada@example.com", "password": "wrong-password-123"})

@@ -1,4 +1,4 @@
-"""The identity context's REST router: /api/auth/... Domain errors reach clients through ocg/api.py's handlers."""
+"""The identity context's REST router: /api/auth/... Domain errors reach clients through the API's error contract."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from ninja.security import HttpBearer
 
 from ocg.identity import services, tokens
 from ocg.spine.errors import Unauthenticated
+from ocg.spine.rest import ErrorOut
 
 router = Router(tags=["auth"])
 
@@ -28,24 +29,6 @@ class BearerAuth(HttpBearer):
 
 
 bearer = BearerAuth()
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    field: str | None = None
-
-
-class FieldErrorOut(Schema):
-    field: str | None = None
-    code: str
-    message: str
-
-
-class ValidationErrorOut(Schema):
-    code: str
-    message: str
-    errors: list[FieldErrorOut]
 
 
 class RegisterIn(Schema):
@@ -87,7 +70,7 @@ class RevokeIn(Schema):
 
 @router.post(
     "/register",
-    response={201: AccountOut, 400: ErrorOut, 409: ErrorOut, 422: ValidationErrorOut},
+    response={201: AccountOut, 400: ErrorOut, 409: ErrorOut},
     summary="Create a customer account with a password",
 )
 def register(request: HttpRequest, payload: RegisterIn) -> tuple[int, Any]:
@@ -96,7 +79,7 @@ def register(request: HttpRequest, payload: RegisterIn) -> tuple[int, Any]:
 
 @router.post(
     "/token",
-    response={200: TokenPairOut, 401: ErrorOut, 422: ValidationErrorOut},
+    response={200: TokenPairOut, 401: ErrorOut},
     summary="Sign in with email and password: a new access and refresh token",
 )
 def token_create(request: HttpRequest, payload: TokenIn) -> dict[str, Any]:
@@ -106,7 +89,7 @@ def token_create(request: HttpRequest, payload: TokenIn) -> dict[str, Any]:
 
 @router.post(
     "/token/refresh",
-    response={200: TokenPairOut, 401: ErrorOut, 422: ValidationErrorOut},
+    response={200: TokenPairOut, 401: ErrorOut},
     summary="Exchange a refresh token, once, for a new pair",
 )
 def token_refresh(request: HttpRequest, payload: RefreshIn) -> dict[str, Any]:
@@ -115,7 +98,7 @@ def token_refresh(request: HttpRequest, payload: RefreshIn) -> dict[str, Any]:
 
 @router.post(
     "/token/revoke",
-    response={204: None, 401: ErrorOut, 422: ValidationErrorOut},
+    response={204: None, 401: ErrorOut},
     summary="Sign out one session: its refresh token and, if given, its access token",
 )
 def token_revoke(request: HttpRequest, payload: RevokeIn) -> tuple[int, None]:

@@ -7,6 +7,7 @@ from ninja import Field, Router, Schema
 from ocg.identity.passwordless import passwordless_request, passwordless_verify
 from ocg.identity.social import social_token_exchange
 from ocg.spine.gateway import client_ip
+from ocg.spine.rest import ErrorOut
 
 passwordless_router = Router(tags=["auth"])
 social_router = Router(tags=["auth"])
@@ -34,12 +35,6 @@ class TokenPairOut(Schema):
     access: str = Field(description="Send as `Authorization: Bearer <access>`.")
     refresh: str = Field(description="Single use: exchange it once for a new pair.")
     access_expires_in: int = Field(description="Seconds the access token stays valid.")
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    field: str | None = None
 
 
 @passwordless_router.post(
