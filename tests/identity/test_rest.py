@@ -58,6 +58,12 @@ def test_rest_errors_use_the_shared_codes_and_statuses(client, user):
     )
     missing = post(client, "register", {"email": "new@example.com"})
     assert missing.status_code == 422
+    control = post(client, "register", {"email": "new@example.com", "password": PASSWORD, "display_name": "A\x00"})
+    assert (control.status_code, control.json()["code"], control.json()["errors"][0]["field"]) == (
+        400,
+        "invalid",
+        "display_name",
+    )
     wrong = post(client, "token", {"email": "ada@example.com", "password": "wrong-password-123"})
     assert (wrong.status_code, wrong.json()["code"]) == (401, "invalid_credentials")
     assert User.objects.count() == 1
