@@ -30,7 +30,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("follower", help="the projection's name, as in run_projections")
-        parser.add_argument("source", help="the context whose event it is, e.g. catalog")
+        parser.add_argument("source", help="the context whose event it is")
         parser.add_argument("position", type=int, help="the event's notification id (the stalled event in /readyz)")
         parser.add_argument("--reason", required=True, help="why, for the record")
         parser.add_argument("--operator", help="who decided (default: the OS user running the command)")
