@@ -27,6 +27,8 @@ class KnownUser:
 
 class IdentityApplication(ContextApplication):
     name = "identity"
+    # Each command pairs an event with a User row write: both commit in one transaction.
+    joins_django_transactions = True
 
     @command
     def register(self, user_id: UUID, email: str, role: str, method: str) -> UUID:

@@ -1,8 +1,10 @@
 """Account operations that keep Django's auth tables and the identity event stream in step.
 
-The User row stays the source for authentication. Each operation writes the row inside
-`transaction.atomic()` and saves the matching event before the block ends, so a failed event
-write rolls the row back; a domain rule that refuses the change does the same.
+The User row stays the source for authentication. Each operation writes the row and saves the
+matching event inside one `transaction.atomic()` block, and the identity context's events are
+written on Django's own connection there (spine/joined.py): row and event commit together or
+not at all, whatever crashes when. A domain rule that refuses the change rolls the row back.
+The application is fetched before the block opens, so building it never waits on the block.
 """
 
 from __future__ import annotations
@@ -83,10 +85,16 @@ def register(
         user.set_password(password)
     if User.objects.filter(email=email).exists():
         raise EmailTaken("An account with this email already exists.", field="email")
+    return register_user(user, method)
+
+
+def register_user(user: User, method: str) -> User:
+    """Saves a new, prepared User row (password already set) and registers its account, in one transaction."""
+    accounts = identity()
     try:
         with transaction.atomic():
             user.save(force_insert=True)
-            identity().register(user.id, email, role, method)
+            accounts.register(user.id, user.email, user.role, method)
     except IntegrityError:
         raise EmailTaken("An account with this email already exists.", field="email") from None
     return user
@@ -109,15 +117,16 @@ def authenticate_password(email: str, password: str, request: Any = None) -> Use
 
 
 @contextmanager
-def _changing(user: User, **fields: Any) -> Iterator[None]:
+def _changing(user: User, **fields: Any) -> Iterator[IdentityApplication]:
     """Row changes and their event in one transaction; the user object is put back if either fails."""
     before = {name: getattr(user, name) for name in fields}
+    accounts = identity()
     try:
         with transaction.atomic():
             for name, value in fields.items():
                 setattr(user, name, value)
             user.save(update_fields=list(fields))
-            yield
+            yield accounts
     except BaseException:
         for name, value in before.items():
             setattr(user, name, value)
@@ -129,44 +138,44 @@ def change_password(user: User, new_password: str, old_password: str | None = No
     if old_password is not None and not user.check_password(old_password):
         raise InvalidCredentials("The current password is not right.", field="old_password")
     check_password_strength(new_password, user)
-    with _changing(user, password=make_password(new_password), tokens_valid_after=timezone.now()):
-        identity().change_password(user.id, known(user))
+    with _changing(user, password=make_password(new_password), tokens_valid_after=timezone.now()) as accounts:
+        accounts.change_password(user.id, known(user))
 
 
 def remove_password(user: User) -> None:
     """Password sign-in ends for this account (others remain), and so do the sessions it had."""
-    with _changing(user, password=make_password(None), tokens_valid_after=timezone.now()):
-        identity().change_password(user.id, known(user))
+    with _changing(user, password=make_password(None), tokens_valid_after=timezone.now()) as accounts:
+        accounts.change_password(user.id, known(user))
 
 
 def grant_role(user: User, role: str) -> None:
     """Granting replaces the role held, as the domain rules."""
     account = known(user)
-    with _changing(user, role=clean_role(role)):
-        identity().grant_role(user.id, role, account)
+    with _changing(user, role=clean_role(role)) as accounts:
+        accounts.grant_role(user.id, role, account)
 
 
 def revoke_role(user: User, role: str) -> None:
     """The account falls back to the base role, as the domain rules."""
     account = known(user)
-    with _changing(user, role=BASE_ROLE):
-        identity().revoke_role(user.id, role, account)
+    with _changing(user, role=BASE_ROLE) as accounts:
+        accounts.revoke_role(user.id, role, account)
 
 
 def disable_account(user: User, reason: str) -> None:
     """Disabling refuses every token issued so far as well as new sign-ins."""
     if not user.is_active:
         raise AccountDisabled("This account is already disabled.", account_id=user.id)
-    with _changing(user, is_active=False, tokens_valid_after=timezone.now()):
-        identity().disable(user.id, reason, known(user))
+    with _changing(user, is_active=False, tokens_valid_after=timezone.now()) as accounts:
+        accounts.disable(user.id, reason, known(user))
 
 
 def enable_account(user: User) -> None:
     """Sign-ins work again; tokens issued before the disable stay refused."""
     if user.is_active:
         raise InvalidAccount("This account is not disabled.", field="is_active", account_id=user.id)
-    with _changing(user, is_active=True):
-        identity().enable(user.id, known(user))
+    with _changing(user, is_active=True) as accounts:
+        accounts.enable(user.id, known(user))
 
 
 def revoke_all_tokens(user: User) -> None:
@@ -179,8 +188,8 @@ def revoke_all_tokens(user: User) -> None:
 def record_login(user: User, method: str) -> None:
     if not user.is_active:
         raise AccountDisabled("This account is disabled.", account_id=user.id)
-    with _changing(user, last_login=timezone.now()):
-        identity().record_login(user.id, method, known(user))
+    with _changing(user, last_login=timezone.now()) as accounts:
+        accounts.record_login(user.id, method, known(user))
 
 
 def roles(user: User) -> list[str]:

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ClassVar, ParamSpec, TypeVar
 
 import psycopg
 from django.conf import settings
@@ -56,6 +56,9 @@ class ContextApplication(Application):
     """Base of every context's application: records the positions it wrote for read-your-writes."""
 
     is_snapshotting_enabled = False
+    # True for a context whose commands pair each event with a Django row write: its saves inside
+    # a Django atomic block commit in that transaction (see spine/joined.py).
+    joins_django_transactions: ClassVar[bool] = False
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         """The library's (UUID, Decimal, datetime) plus the spine's shared values, such as Money."""
@@ -151,17 +154,26 @@ def events_table(application: Application) -> str:
     return f"{schema}.{recorder.events_table_name}" if schema else recorder.events_table_name
 
 
-def eventsourcing_environment(name: str, *, processes_events: bool = False) -> dict[str, str]:
+def eventsourcing_environment(
+    name: str, *, processes_events: bool = False, joins_django_transactions: bool = False
+) -> dict[str, str]:
     """The library's settings for one context, derived from Django's default database.
 
     On PostgreSQL each context gets a schema of its own: the library names its insert function
     after the id type only, so two contexts in one schema would overwrite each other's function.
     A context that runs policies (a process application) must not use that function: in
     eventsourcing 9.5.6 its path skips the tracking row, which would break exactly-once.
+    A context that joins Django's transactions keeps its events, in embedded mode, in Django's
+    SQLite file: one transaction cannot span two files atomically.
     """
     database = settings.DATABASES["default"]
     store = settings.EVENT_STORE
     if uses_postgresql():
+        recorder = (
+            "ocg.spine.joined:TransactionalPostgresApplicationRecorder"
+            if joins_django_transactions
+            else "ocg.spine.recorder:OrderedPostgresApplicationRecorder"
+        )
         return {
             "POSTGRES_SCHEMA": name,
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
@@ -174,8 +186,15 @@ def eventsourcing_environment(name: str, *, processes_events: bool = False) -> d
             "POSTGRES_MAX_OVERFLOW": str(store["POOL_MAX_OVERFLOW"]),
             "POSTGRES_LOCK_TIMEOUT": str(store["LOCK_TIMEOUT_SECONDS"]),
             "POSTGRES_ENABLE_DB_FUNCTIONS": "n" if processes_events else "y",
-            "APPLICATION_RECORDER_TOPIC": "ocg.spine.recorder:OrderedPostgresApplicationRecorder",
+            "APPLICATION_RECORDER_TOPIC": recorder,
             "ORIGINATOR_ID_TYPE": "uuid",
+        }
+    if joins_django_transactions:
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(database["NAME"]),
+            "SQLITE_LOCK_TIMEOUT": "20",
+            "APPLICATION_RECORDER_TOPIC": "ocg.spine.joined:TransactionalSQLiteApplicationRecorder",
         }
     return {
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
@@ -236,8 +255,12 @@ class ApplicationRegistry:
         if uses_postgresql():
             with psycopg.connect(postgres_conninfo(), autocommit=True) as connection:
                 connection.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(name)))
-        processes_events = issubclass(application_class, EventSourcedProjection)
-        return application_class(env=eventsourcing_environment(name, processes_events=processes_events))
+        environment = eventsourcing_environment(
+            name,
+            processes_events=issubclass(application_class, EventSourcedProjection),
+            joins_django_transactions=application_class.joins_django_transactions,
+        )
+        return application_class(env=environment)
 
 
 applications = ApplicationRegistry()
