@@ -1,7 +1,9 @@
 """Staff edit users here. Account changes go through the identity services, like every other change.
 
 A role, an enable or disable and a password set in the admin therefore write the account's
-events, and a disable or a new password also end the sessions issued before it.
+events, and a disable or a new password also end the sessions issued before it. Adding a user
+registers the account (method "admin"); deleting one, alone or in bulk, closes it, recording
+which staff account did so; each in the same transaction as the row.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm
+from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from ocg.identity import services
@@ -20,6 +24,7 @@ from ocg.identity.models import User
 from ocg.spine.domain import DomainError
 
 ACCOUNT_FIELDS = ("is_active", "role")
+ADDED_BY_STAFF = "admin"  # the registration method of an account staff added here
 
 
 class AccountPasswordChangeForm(AdminPasswordChangeForm):
@@ -86,7 +91,7 @@ class UserAdmin(BaseUserAdmin):
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         """Other fields save as usual; role and active state change through the services, after them."""
         if not change:
-            super().save_model(request, obj, form, change)
+            services.register_user(obj, ADDED_BY_STAFF)
             return
         stored = User.objects.get(pk=obj.pk)
         wanted = {name: getattr(obj, name) for name in ACCOUNT_FIELDS if name in form.changed_data}
@@ -97,6 +102,25 @@ class UserAdmin(BaseUserAdmin):
             self._change_account(obj, wanted, form.cleaned_data.get("disable_reason", ""))
         except DomainError as error:
             messages.error(request, f"The account was not changed: {error}")
+
+    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        """Django runs this view in a transaction: the event store is built before it opens (see services)."""
+        services.identity()
+        return super().changeform_view(request, *args, **kwargs)
+
+    def delete_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        services.identity()
+        return super().delete_view(request, *args, **kwargs)
+
+    def delete_model(self, request: HttpRequest, obj: User) -> None:
+        services.delete_account(obj, closed_by=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        """The bulk action: one by one, so each account's stream records its closing; all or none."""
+        services.identity()
+        with transaction.atomic():
+            for user in queryset:
+                services.delete_account(user, closed_by=request.user)
 
     @staticmethod
     def _change_account(user: User, wanted: dict[str, Any], disable_reason: str) -> None:

@@ -1,7 +1,8 @@
 """The identity context's commands: primitives and ids in, one save per command.
 
-A User row made outside `register` (createsuperuser, the admin, a social-login pipeline) has no
-stream yet; the first command on it registers the account from the row, in the same save.
+Every way of making a User row (sign-up, the admin, `User.objects.create_user`) registers its
+account in the same transaction. A row made otherwise (a raw ORM create, a row older than this
+rule) has no stream yet: the first command on it registers the account from the row, in the same save.
 """
 
 from __future__ import annotations
@@ -70,6 +71,14 @@ class IdentityApplication(ContextApplication):
     def record_login(self, user_id: UUID, method: str, known: KnownUser | None = None) -> None:
         account = self._account(user_id, known, adopt_method=method)
         account.record_login(method, at=Account.Event.create_timestamp())
+        self.save(account)
+
+    @command
+    def close_account(
+        self, user_id: UUID, reason: str, closed_by: UUID | None = None, known: KnownUser | None = None
+    ) -> None:
+        account = self._account(user_id, known)
+        account.close(reason, closed_by, at=Account.Event.create_timestamp())
         self.save(account)
 
     def account(self, user_id: UUID) -> Account:

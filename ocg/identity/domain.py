@@ -108,6 +108,8 @@ class Account(Aggregate):
         self.password_changed_at: datetime | None = None
         self.last_login_at: datetime | None = None
         self.last_login_method: str | None = None
+        self.closed_at: datetime | None = None
+        self.closed_reason: str | None = None
 
     @classmethod
     def register(cls, user_id: UUID, email: str, role: str, method: str, at: datetime) -> Account:
@@ -127,7 +129,17 @@ class Account(Aggregate):
     def is_disabled(self) -> bool:
         return self.disabled_at is not None
 
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
+    def check_open(self) -> None:
+        """A closed account's row is gone: nothing more happens to it."""
+        if self.is_closed:
+            raise AccountNotFound("This account was closed.", account_id=self.id)
+
     def check_enabled(self) -> None:
+        self.check_open()
         if self.is_disabled:
             raise AccountDisabled("This account is disabled.", account_id=self.id)
 
@@ -158,6 +170,7 @@ class Account(Aggregate):
 
     def enable(self, at: datetime) -> None:
         """Staff lift a disable; tokens issued before it stay refused (the row's not-before keeps them out)."""
+        self.check_open()
         if not self.is_disabled:
             raise InvalidAccount("This account is not disabled.", field="is_active", account_id=self.id)
         self._enabled(timestamp=at)
@@ -215,3 +228,20 @@ class Account(Aggregate):
     def _logged_in(self, method: str, timestamp: datetime) -> None:
         self.last_login_at = timestamp
         self.last_login_method = method
+
+    def close(self, reason: str, closed_by: UUID | None, at: datetime) -> None:
+        """The account's row was deleted. `closed_by` is the staff member's account id, if staff did it."""
+        self.check_open()
+        reason = (reason or "").strip()
+        if not reason or len(reason) > REASON_MAX_LENGTH:
+            raise InvalidAccount(f"Give a reason of 1 to {REASON_MAX_LENGTH} characters.", field="reason")
+        self._closed(reason=reason, closed_by=closed_by, timestamp=at)
+
+    class Closed(Aggregate.Event):
+        reason: str
+        closed_by: UUID | None
+
+    @event(Closed)
+    def _closed(self, reason: str, closed_by: UUID | None, timestamp: datetime) -> None:
+        self.closed_at = timestamp
+        self.closed_reason = reason

@@ -36,6 +36,7 @@ from ocg.identity.models import User
 from ocg.spine.eventstore import applications
 
 EMAIL_MAX_LENGTH = 254
+DELETED_BY_STAFF = "deleted by staff"
 
 
 class WeakPassword(InvalidAccount):
@@ -98,6 +99,18 @@ def register_user(user: User, method: str) -> User:
     except IntegrityError:
         raise EmailTaken("An account with this email already exists.", field="email") from None
     return user
+
+
+def delete_account(user: User, closed_by: Any = None, reason: str = DELETED_BY_STAFF) -> None:
+    """The row goes and the stream records the closing (why, and which staff account did it) in one transaction.
+
+    Nothing personal is added to the stream: the reason is a fixed text and `closed_by` an account id.
+    """
+    accounts = identity()
+    account, user_id = known(user), user.pk
+    with transaction.atomic():
+        user.delete()
+        accounts.close_account(user_id, reason, getattr(closed_by, "pk", closed_by), account)
 
 
 def authenticate_password(email: str, password: str, request: Any = None) -> User:

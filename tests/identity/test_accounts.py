@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.db import transaction
 
 from ocg.identity import services, tokens
 from ocg.identity.domain import AccountDisabled, RoleConflict
@@ -147,9 +148,9 @@ def test_me_is_the_token_user_and_null_when_anonymous(client, user):
     assert "errors" not in body
 
 
-def test_a_user_made_outside_sign_up_gets_its_stream_on_first_login(identity):
-    """createsuperuser, the admin and social sign-in make rows without a stream."""
-    admin = User.objects.create_superuser("root@example.com", PASSWORD)
+def test_a_row_made_without_the_services_gets_its_stream_on_first_login(identity):
+    """A raw ORM create (or a row older than the rule that every way of making a user registers it)."""
+    admin = User.objects.create(email="root@example.com", role="admin", is_staff=True, is_superuser=True)
     tokens.issue_token_pair(admin, "google-oauth2")
     events = list(identity.events.get(admin.id))
     assert [(type(e).__name__, getattr(e, "method", None)) for e in events] == [
@@ -157,6 +158,44 @@ def test_a_user_made_outside_sign_up_gets_its_stream_on_first_login(identity):
         ("LoggedIn", "google-oauth2"),
     ]
     assert events[0].role == "admin"
+
+
+def test_create_user_and_create_superuser_register_the_account_with_the_row(identity):
+    """createsuperuser, scripts and the demo seed go through the manager: no row exists without its stream."""
+    customer = User.objects.create_user("Grace@Example.com", PASSWORD)
+    root = User.objects.create_superuser("root@example.com", PASSWORD)
+
+    for user, role in ((customer, "customer"), (root, "admin")):
+        [registered] = identity.events.get(user.id)
+        assert (type(registered).__name__, registered.email, registered.role, registered.method) == (
+            "Registered",
+            user.email,
+            role,
+            "direct",
+        )
+    assert customer.email == "grace@example.com"
+
+
+def test_a_user_created_in_a_transaction_that_rolls_back_leaves_no_event(identity):
+    """The event is written in Django's transaction, so it goes when the row goes."""
+    with pytest.raises(RuntimeError), transaction.atomic():
+        created = User.objects.create_user("grace@example.com", PASSWORD)
+        assert [type(e).__name__ for e in identity.events.get(created.id)] == ["Registered"]
+        raise RuntimeError("the caller fails after the user was created")
+
+    assert not User.objects.filter(email="grace@example.com").exists()
+    assert not identity.recorder.max_notification_id()
+    assert list(identity.events.get(created.id)) == []
+
+
+def test_a_role_change_rolled_back_by_its_caller_leaves_no_event(user, identity):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.grant_role(user, "designer")
+        raise RuntimeError("the caller fails after the grant")
+
+    user.refresh_from_db()
+    assert user.role == "customer"
+    assert event_names(identity, user.id) == ["Registered"]
 
 
 def test_granting_and_revoking_roles_keeps_the_row_and_the_stream_in_step(user, identity):

@@ -159,3 +159,73 @@ def test_staff_typed_text_follows_the_text_rule_and_a_refusal_changes_nothing(
     user.refresh_from_db()
     assert user.is_active and user.display_name == "Ada"
     assert event_names(identity, user.id) == before
+
+
+def test_adding_a_user_in_the_admin_registers_the_account(admin_client, identity):
+    response = admin_client.post(
+        "/admin/identity/user/add/",
+        {
+            "email": "grace@example.com",
+            "role": "designer",
+            "usable_password": "true",
+            "password1": NEW_PASSWORD,
+            "password2": NEW_PASSWORD,
+        },
+    )
+
+    assert response.status_code == 302, response.content
+    added = User.objects.get(email="grace@example.com")
+    [registered] = identity.events.get(added.id)
+    assert (type(registered).__name__, registered.method, registered.role) == ("Registered", "admin", "designer")
+    assert services.authenticate_password("grace@example.com", NEW_PASSWORD) == added
+
+
+def test_deleting_a_user_in_the_admin_closes_the_account_naming_the_staff_member(
+    admin_client, admin_user, user, identity
+):
+    response = admin_client.post(f"/admin/identity/user/{user.pk}/delete/", {"post": "yes"})
+
+    assert response.status_code == 302, response.content
+    assert not User.objects.filter(pk=user.pk).exists()
+    closed = list(identity.events.get(user.id))[-1]
+    assert (type(closed).__name__, closed.reason, closed.closed_by) == ("Closed", "deleted by staff", admin_user.id)
+    assert identity.repository.get(user.id).is_closed
+
+
+def test_bulk_deleting_users_in_the_admin_closes_each_account(admin_client, admin_user, user, identity):
+    other = services.register("grace@example.com", PASSWORD)
+
+    response = admin_client.post(
+        "/admin/identity/user/",
+        {"action": "delete_selected", "_selected_action": [str(user.pk), str(other.pk)], "post": "yes"},
+    )
+
+    assert response.status_code == 302, response.content
+    assert not User.objects.filter(pk__in=[user.pk, other.pk]).exists()
+    for account_id in (user.id, other.id):
+        closed = list(identity.events.get(account_id))[-1]
+        assert (type(closed).__name__, closed.closed_by) == ("Closed", admin_user.id)
+
+
+def test_a_delete_whose_event_cannot_be_written_keeps_the_row(admin_client, user, identity, monkeypatch):
+    def event_store_down(*aggregates, **kwargs):
+        raise ConnectionError("event store unavailable")
+
+    monkeypatch.setattr(identity, "save", event_store_down)
+    with pytest.raises(ConnectionError):
+        admin_client.post(f"/admin/identity/user/{user.pk}/delete/", {"post": "yes"})
+
+    assert User.objects.filter(pk=user.pk).exists()
+    assert event_names(identity, user.id) == ["Registered"]
+
+
+def test_enabling_and_changing_the_role_in_one_admin_save_writes_both_in_order(admin_client, user, identity):
+    """The second command reads the first one's event, not yet committed, from the same transaction."""
+    services.disable_account(user, "checking an order")
+
+    response = post_change(admin_client, user, is_active=True, role="designer")
+
+    assert response.status_code == 302, response.content
+    user.refresh_from_db()
+    assert (user.is_active, user.role) == (True, "designer")
+    assert event_names(identity, user.id)[-4:] == ["Disabled", "Enabled", "RoleRevoked", "RoleGranted"]
