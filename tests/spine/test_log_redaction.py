@@ -92,6 +92,11 @@ def test_every_handler_the_settings_define_redacts():
         assert handler["filters"][0] == "redact", name
 
 
+def not_ours(handler: logging.Handler) -> bool:
+    """pytest's capture handlers, and the NullHandlers libraries add, which print nothing."""
+    return type(handler).__module__.startswith("_pytest") or isinstance(handler, logging.NullHandler)
+
+
 def test_every_handler_attached_to_any_logger_redacts():
     """Django's own default handlers and uvicorn's are replaced, not left beside ours."""
     names = [*settings.LOGGING["loggers"], "django.security.csrf", "celery.app.trace", "ocg.security", "py.warnings"]
@@ -99,7 +104,7 @@ def test_every_handler_attached_to_any_logger_redacts():
     checked = 0
     for logger in loggers:
         for handler in logger.handlers:
-            if type(handler).__module__.startswith("_pytest"):
+            if not_ours(handler):
                 continue
             assert any(isinstance(f, RedactSecretsFilter) for f in handler.filters), (logger.name, handler)
             checked += 1
@@ -107,7 +112,9 @@ def test_every_handler_attached_to_any_logger_redacts():
 
 
 def test_the_server_access_log_and_djangos_4xx_warnings_are_off():
-    assert not logging.getLogger("uvicorn.access").hasHandlers()
+    access = logging.getLogger("uvicorn.access")
+    assert [handler for handler in access.handlers if not not_ours(handler)] == []
+    assert access.propagate is False
     assert logging.getLogger("django.request").getEffectiveLevel() == logging.ERROR
     assert logging.getLogger("django").handlers == []
 
