@@ -80,6 +80,11 @@ class ThrottledModelBackend(ModelBackend):
         if username is None or password is None:
             return None
         key = check_account_not_locked(username)
+        if "\x00" in username:
+            # No stored email holds NUL (PostgreSQL text cannot), and the query would fail: hash once, as for
+            # an unknown email, and refuse.
+            User().set_password(password)
+            return None
         user = super().authenticate(request, username=username, password=password, **kwargs)
         if user is not None:
             throttle.succeeded(key)

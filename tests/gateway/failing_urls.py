@@ -1,0 +1,43 @@
+"""The real URLs plus views that fail the way a bug or a misbehaving layer would, for the error-contract tests."""
+
+from django.http import HttpResponse, JsonResponse
+from django.urls import path
+
+from ocg.spine.rest import OCGNinjaAPI
+from ocg.urls import urlpatterns as real_urlpatterns
+
+SECRET = "secret-detail-of-the-failure"
+
+failing_api = OCGNinjaAPI(title="failing", urls_namespace="failing")
+
+
+@failing_api.get("/raises")
+def ninja_raises(request):
+    raise RuntimeError(SECRET)
+
+
+def raises(request):
+    raise RuntimeError(SECRET)
+
+
+def detail_json(request):
+    return JsonResponse({"detail": "Something odd."}, status=400)
+
+
+def field_json(request):
+    return JsonResponse({"code": "weird", "message": "Odd.", "field": "name"}, status=409)
+
+
+def plain_unavailable(request):
+    return HttpResponse("down for maintenance", status=503, content_type="text/plain")
+
+
+urlpatterns = [
+    path("api/failing/raises", raises),
+    path("api/failing/detail", detail_json),
+    path("api/failing/field", field_json),
+    path("api/failing/unavailable", plain_unavailable),
+    path("api/failing-ninja/", failing_api.urls),
+    path("graphql", raises),
+    *real_urlpatterns,
+]
