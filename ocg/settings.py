@@ -124,7 +124,7 @@ EVENT_STORE = {
 }
 
 PROJECTIONS = [
-    "ocg.catalog.projections.ProductProjection",
+    "ocg.catalog.projections.CatalogProjection",
 ]
 # Process managers: a reacting context -> the contexts whose events it turns into its own commands.
 POLICIES: dict[str, list[str]] = {}

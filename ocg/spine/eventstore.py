@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import functools
 import os
+import random
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -90,23 +92,30 @@ class ContextApplication(Application):
             _written_positions.set(positions)
 
 
-def command(method: Callable[P, R]) -> Callable[P, R]:
+def command(method: Callable[P, R] | None = None, *, retries: int | None = None) -> Any:
     """Retry a command whose save lost an optimistic-concurrency race, a bounded number of times.
 
-    The whole command runs again, so it re-reads the aggregate and re-checks its rules.
+    The whole command runs again, so it re-reads the aggregate and re-checks its rules. `@command`
+    retries EVENT_STORE_CONFLICT_RETRIES times; `@command(retries=N)` suits commands that many clients
+    aim at one aggregate at once (the last units of a SKU): after the first retries each waits a short,
+    random, growing pause, so the racers spread out instead of colliding again in step.
     """
+    if method is None:
+        return functools.partial(command, retries=retries)
 
     @functools.wraps(method)
     def retrying(*args: P.args, **kwargs: P.kwargs) -> R:
-        retries = settings.EVENT_STORE["CONFLICT_RETRIES"]
-        for attempt in range(retries + 1):
+        limit = settings.EVENT_STORE["CONFLICT_RETRIES"] if retries is None else retries
+        for attempt in range(limit + 1):
             try:
                 return method(*args, **kwargs)
             except IntegrityError as error:
-                if attempt == retries:
+                if attempt == limit:
                     raise ConcurrencyConflict(
                         f"{method.__name__} kept conflicting with concurrent changes; try again"
                     ) from error
+                if attempt >= 2:
+                    time.sleep(random.uniform(0, min(0.002 * attempt, 0.05)))  # noqa: S311 - jitter, not secrets
         raise AssertionError("unreachable")
 
     return retrying
