@@ -1,5 +1,19 @@
-from ocg.catalog.permissions import MANAGE_ALL_PRODUCTS, MANAGE_PRODUCTS
+from ocg.catalog.permissions import MANAGE_ALL_PRODUCTS, MANAGE_CATEGORIES, MANAGE_PRODUCTS
 from ocg.spine import contexts
+from ocg.spine.errors import register_error_statuses
+
+# Codes the spine does not know; other catalog errors use generic ones (invalid, not_found, ...).
+ERROR_STATUSES = {
+    "slug_taken": 409,
+    "sku_taken": 409,
+    "variant_conflict": 409,
+    "product_archived": 409,
+    "illegal_step": 409,
+    "out_of_stock": 409,
+    "invalid_upload": 400,
+    "upload_missing": 400,
+    "currency_mismatch": 400,
+}
 
 
 class CatalogConfig(contexts.ContextConfig):
@@ -8,6 +22,7 @@ class CatalogConfig(contexts.ContextConfig):
     permissions = {
         MANAGE_PRODUCTS: ("designer", "admin"),
         MANAGE_ALL_PRODUCTS: ("admin",),
+        MANAGE_CATEGORIES: ("admin",),
     }
     benchmarks = {
         "eventstore": "ocg.catalog.bench.eventstore.run",
@@ -16,3 +31,6 @@ class CatalogConfig(contexts.ContextConfig):
         "rebuild": "ocg.catalog.bench.rebuild.run",
     }
     demo_data = "ocg.catalog.seed"
+
+    def ready(self) -> None:
+        register_error_statuses(ERROR_STATUSES)
