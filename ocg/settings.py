@@ -293,6 +293,8 @@ AWS_S3_REGION_NAME = env("AWS_S3_REGION_NAME")
 AWS_ACCESS_KEY_ID = env("AWS_ACCESS_KEY_ID")
 AWS_SECRET_ACCESS_KEY = env("AWS_SECRET_ACCESS_KEY")
 AWS_QUERYSTRING_EXPIRE = env_int("AWS_QUERYSTRING_EXPIRE", 3600)
+# botocore pre-signs with the deprecated SigV2 in us-east-1 unless told; buckets made since 2020 refuse it.
+AWS_S3_SIGNATURE_VERSION = env("AWS_S3_SIGNATURE_VERSION", "s3v4")
 AWS_S3_FILE_OVERWRITE = False
 # A CDN or public bucket URL: image URLs are then plain `<base>/<key>` instead of pre-signed.
 MEDIA_PUBLIC_BASE_URL = env("MEDIA_PUBLIC_BASE_URL")

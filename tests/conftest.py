@@ -103,3 +103,69 @@ def celery_runs_tasks_inline() -> Iterator[None]:
     app.conf.task_eager_propagates = True
     yield
     app.conf.task_always_eager = False
+
+
+@pytest.fixture(scope="session")
+def s3() -> Iterator[dict]:
+    """moto's S3 server on a free port, over real HTTP, with one bucket: what `s3_storage` points at."""
+    import logging
+
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    facts = {
+        "endpoint": f"http://{host}:{port}",
+        "bucket": "ocg-media-test",
+        "region": "us-east-1",
+        "key_id": "test-access-key",
+        "secret": "test-secret-key",
+    }
+    client = boto3.client(
+        "s3",
+        endpoint_url=facts["endpoint"],
+        region_name=facts["region"],
+        aws_access_key_id=facts["key_id"],
+        aws_secret_access_key=facts["secret"],
+    )
+    client.create_bucket(Bucket=facts["bucket"])
+    facts["client"] = client
+    yield facts
+    server.stop()
+
+
+@pytest.fixture
+def s3_storage(s3, settings) -> Iterator[dict]:
+    """Media on the moto bucket for one test, as a deployment with AWS_STORAGE_BUCKET_NAME set has it."""
+    from ocg.spine import uploads
+
+    settings.AWS_STORAGE_BUCKET_NAME = s3["bucket"]
+    settings.AWS_S3_ENDPOINT_URL = s3["endpoint"]
+    settings.AWS_S3_REGION_NAME = s3["region"]
+    settings.AWS_ACCESS_KEY_ID = s3["key_id"]
+    settings.AWS_SECRET_ACCESS_KEY = s3["secret"]
+    settings.MEDIA_PUBLIC_BASE_URL = None
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "storages.backends.s3.S3Storage"}}
+    uploads.forget_urls()
+    yield s3
+    uploads.forget_urls()
+
+
+@pytest.fixture
+def local_storage(settings, tmp_path) -> Iterator[None]:
+    """Media as embedded mode keeps it: files under a MEDIA_ROOT of the test's own."""
+    from ocg.spine import uploads
+
+    settings.AWS_STORAGE_BUCKET_NAME = None
+    settings.MEDIA_PUBLIC_BASE_URL = None
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    }
+    uploads.forget_urls()
+    yield
+    uploads.forget_urls()
