@@ -94,7 +94,8 @@ class CatalogApplication(ContextApplication):
         )
         index = self._claim(ProductSlug, product.slug, product.id, taken="This slug is already used by a product.")
         profile = self._designer_or_new(designer_id, actor_id, designer_name)
-        self.save(product, index, *profile)
+        # The profile's events first: the projection names the product's designer from it.
+        self.save(*profile, product, index)
         return product.id
 
     @command
