@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import functools
 import os
+import random
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from pathlib import Path
 from typing import Any, ClassVar, ParamSpec, TypeVar
 
 import psycopg
@@ -90,23 +93,30 @@ class ContextApplication(Application):
             _written_positions.set(positions)
 
 
-def command(method: Callable[P, R]) -> Callable[P, R]:
+def command(method: Callable[P, R] | None = None, *, retries: int | None = None) -> Any:
     """Retry a command whose save lost an optimistic-concurrency race, a bounded number of times.
 
-    The whole command runs again, so it re-reads the aggregate and re-checks its rules.
+    The whole command runs again, so it re-reads the aggregate and re-checks its rules. `@command`
+    retries EVENT_STORE_CONFLICT_RETRIES times; `@command(retries=N)` suits commands that many clients
+    aim at one aggregate at once (the last units of a SKU): after the first retries each waits a short,
+    random, growing pause, so the racers spread out instead of colliding again in step.
     """
+    if method is None:
+        return functools.partial(command, retries=retries)
 
     @functools.wraps(method)
     def retrying(*args: P.args, **kwargs: P.kwargs) -> R:
-        retries = settings.EVENT_STORE["CONFLICT_RETRIES"]
-        for attempt in range(retries + 1):
+        limit = settings.EVENT_STORE["CONFLICT_RETRIES"] if retries is None else retries
+        for attempt in range(limit + 1):
             try:
                 return method(*args, **kwargs)
             except IntegrityError as error:
-                if attempt == retries:
+                if attempt == limit:
                     raise ConcurrencyConflict(
                         f"{method.__name__} kept conflicting with concurrent changes; try again"
                     ) from error
+                if attempt >= 2:
+                    time.sleep(random.uniform(0, min(0.002 * attempt, 0.05)))  # noqa: S311 - jitter, not secrets
         raise AssertionError("unreachable")
 
     return retrying
@@ -154,6 +164,13 @@ def events_table(application: Application) -> str:
     return f"{schema}.{recorder.events_table_name}" if schema else recorder.events_table_name
 
 
+def sqlite_events_path(path: str, name: str) -> Path:
+    """Embedded mode: one file per context. The library's SQLite recorder names its table
+    `stored_events` whatever the application, so contexts sharing a file would share one log."""
+    given = Path(path)
+    return given.with_name(f"{given.stem}-{name}{given.suffix}")
+
+
 def eventsourcing_environment(
     name: str, *, processes_events: bool = False, joins_django_transactions: bool = False
 ) -> dict[str, str]:
@@ -198,7 +215,7 @@ def eventsourcing_environment(
         }
     return {
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-        "SQLITE_DBNAME": store["SQLITE_PATH"],
+        "SQLITE_DBNAME": str(sqlite_events_path(store["SQLITE_PATH"], name)),
         "SQLITE_LOCK_TIMEOUT": "20",
     }
 
