@@ -207,6 +207,10 @@ def contract_body(path: str, status: int, response: HttpResponse) -> dict[str, A
     code = CODE_BY_STATUS.get(status, "bad_request" if status < 500 else "internal_error")
     message = default_message(status, response)
     errors: list[dict[str, Any]] = []
+    if isinstance(body, dict) and isinstance(body.get("errors"), list) and body["errors"]:
+        first = body["errors"][0]
+        if isinstance(first, dict):
+            body = {"code": (first.get("extensions") or {}).get("code"), "message": first.get("message")}
     if isinstance(body, dict):
         if isinstance(body.get("code"), str):
             code = body["code"]
