@@ -242,6 +242,7 @@ def test_graphql_and_rest_sign_ins_answer_rate_limited_while_locked(client, acco
     ]
     assert rest.status_code == 429
     assert rest.json()["code"] == "rate_limited"
+    assert rest["Retry-After"] == "1"
 
     clock.advance(1)
     signed_in = graphql(client, TOKEN_CREATE, email=EMAIL, password=PASSWORD)["data"]["tokenCreate"]
