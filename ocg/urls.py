@@ -9,9 +9,6 @@ from ocg.spine.docpages import docs_page
 from ocg.spine.graphql import OCGGraphQLView
 from ocg.spine.health import healthz, readyz
 
-# Swagger UI at /api/docs: the HTML page gets the docs pages' CSP (its assets are ninja's static files).
-api.docs_decorator = docs_page
-
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),

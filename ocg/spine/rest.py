@@ -156,7 +156,12 @@ class OCGNinjaAPI(NinjaAPI):
         return self.error(request, 404, rest_error_body("not_found", "There is nothing at this address."))
 
     def domain_error(self, request: HttpRequest, error: DomainError) -> HttpResponse:
-        return self.error(request, http_status(error), domain_error_body(error))
+        """A refusal that knows when to come back (`retry_after`, seconds) says so in Retry-After."""
+        response = self.error(request, http_status(error), domain_error_body(error))
+        retry_after = getattr(error, "retry_after", None)
+        if isinstance(retry_after, int) and retry_after > 0:
+            response["Retry-After"] = str(retry_after)
+        return response
 
     def internal_error(self, request: HttpRequest, error: Exception) -> HttpResponse:
         logger.error("REST request failed: %s %s", request.method, request.path, exc_info=error)
