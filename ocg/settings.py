@@ -125,11 +125,18 @@ EVENT_STORE = {
 
 PROJECTIONS = [
     "ocg.catalog.projections.CatalogProjection",
+    "ocg.orders.projections.OrdersProjection",
 ]
-# Process managers: a reacting context -> the contexts whose events it turns into its own commands.
-POLICIES: dict[str, list[str]] = {}
+# Process managers: a context -> its process application (it declares the contexts it follows).
+POLICIES: dict[str, str] = {
+    "catalog": "ocg.catalog.policies.InventoryPolicy",
+    "orders": "ocg.orders.policies.OrderPolicy",
+}
 # How long a mutation waits for its projection before answering (read-your-writes).
 PROJECTION_WAIT_SECONDS = env_float("PROJECTION_WAIT_SECONDS", 2.0)
+# Orders: how long a confirmed order holds its stock unpaid, and how many lines one order may have.
+ORDER_PAYMENT_WINDOW_SECONDS = env_int("ORDER_PAYMENT_WINDOW_SECONDS", 30 * 60)
+ORDER_MAX_LINES = env_int("ORDER_MAX_LINES", 50)
 PROJECTION_POLL_SECONDS = env_float("PROJECTION_POLL_SECONDS", 1.0)
 
 # Kafka: the relay stays idle unless brokers are configured.

@@ -43,15 +43,21 @@ def django_db_setup(django_db_setup, django_db_blocker) -> Iterator[None]:
 
 @pytest.fixture
 def event_store(transactional_db) -> Iterator[dict]:
-    """Every context's application on empty events tables (read models are flushed by Django)."""
+    """Every context's application on empty events tables, policies with no positions (read models are
+    flushed by Django)."""
     from django.db import connection
 
     from ocg.spine.eventstore import applications, events_table
+    from ocg.spine.policies import policy_names
 
     built = applications.all()
     with connection.cursor() as cursor:
         for application in built.values():
             cursor.execute(f"TRUNCATE {events_table(application)} RESTART IDENTITY")
+        for name in policy_names():
+            policy = applications.get(name)
+            schema = policy.recorder.datastore.schema
+            cursor.execute(f"TRUNCATE {schema}.{policy.recorder.tracking_table_name}")
     yield built
 
 

@@ -27,7 +27,6 @@ from ocg.catalog.domain import (
     InvalidProduct,
     InvalidStock,
     KeyIndex,
-    OutOfStock,
     Product,
     ProductExists,
     ProductNotFound,
@@ -37,6 +36,7 @@ from ocg.catalog.domain import (
     SlugTaken,
     Stock,
     StockNotFound,
+    reserve_lines,
     stock_id,
 )
 from ocg.catalog.domain.category import MAX_DEPTH
@@ -348,19 +348,9 @@ class CatalogApplication(ContextApplication):
         OutOfStock lists each SKU that was short. Repeating it for the same order changes nothing (False)."""
         if not lines:
             raise InvalidStock("A reservation needs at least one line.", field="lines")
-        stocks: list[Stock] = []
-        short: dict[str, int] = {}
-        for sku, quantity in sorted(lines.items()):
-            stock = self._stock_or_none(sku)
-            if stock is None:
-                short[sku] = quantity
-                continue
-            stocks.append(stock)
-            if str(order_id) not in stock.reservations and stock.shortfall(quantity):
-                short[sku] = stock.shortfall(quantity)
-        if short:
-            raise OutOfStock(f"Not enough stock for {', '.join(sorted(short))}.", short=short, order_id=order_id)
-        changed = [stock for stock in stocks if stock.reserve(order_id, lines[stock.sku], expires_at)]
+        lines = {sku.strip().upper(): quantity for sku, quantity in lines.items()}
+        stocks = {sku: self._stock_or_none(sku) for sku in lines}
+        changed = reserve_lines(stocks, order_id, lines, expires_at)
         if changed:
             self.save(*changed)
         return bool(changed)

@@ -220,8 +220,17 @@ def eventsourcing_environment(
     }
 
 
+POLICY_PREFIX = "policy:"
+
+
 class ApplicationRegistry:
-    """The one place applications are built and found: `applications.get("catalog")`."""
+    """The one place applications are built and found.
+
+    `applications.get(name)` is a context's command application; `applications.get("policy:" + name)`
+    is the context's process application (settings.POLICIES), which reacts to other contexts' events
+    and writes to the same events table. Keeping them apart keeps the group-commit insert for client
+    commands, while policies record their events with the upstream position in one transaction.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -261,11 +270,16 @@ class ApplicationRegistry:
                 application.close()
             self._built.clear()
 
-    def _build(self, name: str) -> ContextApplication:
+    def _build(self, key: str) -> ContextApplication:
+        if key.startswith(POLICY_PREFIX):
+            name = key.removeprefix(POLICY_PREFIX)
+            registry, kind = settings.POLICIES, "policy"
+        else:
+            name, registry, kind = key, settings.EVENT_STORE["APPLICATIONS"], "bounded context"
         try:
-            path = settings.EVENT_STORE["APPLICATIONS"][name]
+            path = registry[name]
         except KeyError:
-            raise LookupError(f"No bounded context named {name!r}; known: {', '.join(self.names)}") from None
+            raise LookupError(f"No {kind} named {name!r}; known: {', '.join(registry)}") from None
         application_class = import_string(path)
         if application_class.name != name:
             raise LookupError(f"{path}.name is {application_class.name!r}, expected {name!r}")

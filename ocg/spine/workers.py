@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import threading
 
-from django.conf import settings
-
-from ocg.spine.policies import PolicyRunner
+from ocg.spine.eventstore import POLICY_PREFIX
+from ocg.spine.policies import PolicyRunner, policy_names
 from ocg.spine.projections import ProjectionRunner, get_projection, registered_projections
 
 
 def follower_names() -> list[str]:
-    return [*registered_projections(), *(f"policy:{downstream}" for downstream in settings.POLICIES)]
+    return [*registered_projections(), *policy_names()]
 
 
 def build_followers(stop: threading.Event, names: list[str] | None = None) -> list[ProjectionRunner | PolicyRunner]:
@@ -22,9 +21,8 @@ def build_followers(stop: threading.Event, names: list[str] | None = None) -> li
         raise LookupError(f"Unknown follower(s) {', '.join(sorted(unknown))}; known: {', '.join(follower_names())}")
     runners: list[ProjectionRunner | PolicyRunner] = []
     for name in names:
-        if name.startswith("policy:"):
-            downstream = name.removeprefix("policy:")
-            runners.append(PolicyRunner(downstream, tuple(settings.POLICIES[downstream]), stop=stop))
+        if name.startswith(POLICY_PREFIX):
+            runners.append(PolicyRunner(name.removeprefix(POLICY_PREFIX), stop=stop))
         else:
             runners.append(ProjectionRunner(get_projection(name), stop=stop))
     return runners

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from uuid import uuid4
 
@@ -21,6 +22,8 @@ from ocg.orders.domain import states as s
 from ocg.spine.domain.money import Money
 
 STAFF = None
+PAY_BY = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
+LATER = PAY_BY + timedelta(seconds=1)
 ADDRESS = {
     "name": "Ada Lovelace",
     "line1": "1 Rue de la Paix",
@@ -61,18 +64,18 @@ def placed(*lines: OrderLine, **overrides) -> Order:
 
 
 STEPS = {
-    "confirm": lambda o: o.confirm(),
+    "confirm": lambda o: o.confirm(PAY_BY),
     "reject": lambda o: o.reject({"GOWN-S": 1}),
     "request_payment": lambda o: o.request_payment(None, STAFF),
     "open_negotiation": lambda o: o.open_negotiation(None),
-    "close_negotiation": lambda o: o.close_negotiation(None, None),
+    "close_negotiation": lambda o: o.close_negotiation(None, None, PAY_BY),
     "pay": lambda o: o.pay(uuid4(), o.total),
     "start_production": lambda o: o.start_production(None, STAFF),
     "ship": lambda o: o.ship("DHL", "JD0001", None, STAFF),
     "deliver": lambda o: o.deliver(None, STAFF),
     "complete": lambda o: o.complete(None),
     "cancel": lambda o: o.cancel("changed my mind", None, STAFF),
-    "expire": lambda o: o.expire(),
+    "expire": lambda o: o.expire(LATER),
     "request_refund": lambda o: o.request_refund("damaged", None, STAFF),
     "refund": lambda o: o.refund(o.total, None),
     "reject_refund": lambda o: o.reject_refund("worn", None),
@@ -216,8 +219,8 @@ def test_only_made_to_order_pieces_go_into_production():
 def test_payment_must_match_the_total_and_an_agreed_price_replaces_it():
     order = order_in(s.NEGOTIATING)
     with pytest.raises(InvalidOrder):
-        order.close_negotiation(None, Money(Decimal("90"), "GBP"))
-    order.close_negotiation(None, Money(Decimal("90"), "EUR"))
+        order.close_negotiation(None, Money(Decimal("90"), "GBP"), PAY_BY)
+    order.close_negotiation(None, Money(Decimal("90"), "EUR"), PAY_BY)
     assert order.status == s.AWAITING_PAYMENT and order.total == Money(Decimal("90.00"), "EUR")
     with pytest.raises(InvalidOrder):
         order.pay(uuid4(), Money(Decimal("100"), "EUR"))
@@ -236,3 +239,14 @@ def test_replay_rebuilds_the_order():
         replayed = domain_event.mutate(replayed)
     assert (replayed.status, replayed.tracking, replayed.total) == (s.SHIPPED, fresh.tracking, fresh.total)
     assert order.status == s.SHIPPED
+
+
+def test_an_order_expires_only_once_its_payment_window_has_passed():
+    order = order_in(s.CONFIRMED)
+    with pytest.raises(InvalidOrder):
+        order.expire(PAY_BY - timedelta(seconds=1))
+    assert not order.is_overdue(PAY_BY - timedelta(seconds=1)) and order.is_overdue(PAY_BY)
+    order.expire(PAY_BY)
+    assert order.status == s.CANCELLED
+    negotiating = order_in(s.NEGOTIATING)
+    assert not negotiating.is_overdue(LATER)

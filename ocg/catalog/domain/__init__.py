@@ -24,6 +24,7 @@ from ocg.catalog.domain.errors import (
 )
 from ocg.catalog.domain.indexes import CategorySlug, DesignerSlug, KeyIndex, ProductSlug, SkuIndex
 from ocg.catalog.domain.product import ARCHIVED, DRAFT, PUBLISHED, Product
+from ocg.catalog.domain.reservation import Reservation, reservation_id, reserve_lines
 from ocg.catalog.domain.stock import Stock, stock_id
 
 __all__ = [
@@ -49,11 +50,14 @@ __all__ = [
     "ProductExists",
     "ProductNotFound",
     "ProductSlug",
+    "Reservation",
     "SkuIndex",
     "SkuTaken",
     "SlugTaken",
     "Stock",
     "StockNotFound",
     "VariantConflict",
+    "reservation_id",
+    "reserve_lines",
     "stock_id",
 ]

@@ -9,6 +9,7 @@ changes never alter an order.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -113,6 +114,7 @@ class Order(Aggregate):
         self.status = states.PLACED
         self.shortages: dict[str, int] = {}
         self.tracking: dict[str, str] = {}
+        self.pay_by: datetime | None = None
 
     @classmethod
     def place(
@@ -194,15 +196,18 @@ class Order(Aggregate):
         """State only (runs on replay): the target of the step."""
         self.status = states.TRANSITIONS[step].target
 
-    def confirm(self) -> None:
+    def confirm(self, pay_by: datetime) -> None:
+        """Stock is held for the order until `pay_by`; unpaid by then, it expires."""
         self._check_step("confirm")
-        self._confirmed(actor_id=None)
+        self._confirmed(actor_id=None, pay_by=pay_by)
 
     class Confirmed(Aggregate.Event):
         actor_id: UUID | None
+        pay_by: datetime
 
     @event(Confirmed)
-    def _confirmed(self, actor_id: UUID | None) -> None:
+    def _confirmed(self, actor_id: UUID | None, pay_by: datetime) -> None:
+        self.pay_by = pay_by
         self._move("confirm")
 
     def reject(self, shortages: dict[str, int]) -> None:
@@ -242,24 +247,27 @@ class Order(Aggregate):
     def _negotiation_opened(self, actor_id: UUID | None) -> None:
         self._move("open_negotiation")
 
-    def close_negotiation(self, actor_id: UUID | None, agreed_total: Money | None) -> None:
-        """An agreed total replaces the order's; without one the order keeps its price."""
+    def close_negotiation(self, actor_id: UUID | None, agreed_total: Money | None, pay_by: datetime) -> None:
+        """An agreed total replaces the order's; without one the order keeps its price. The payment
+        window starts again: the reservation was kept while the negotiation was open."""
         self._check_step("close_negotiation")
         if agreed_total is not None:
             if agreed_total.currency != self.total.currency:
                 raise InvalidOrder("An agreed total is in the order's currency.", field="total", order_id=self.id)
             if agreed_total.amount <= 0:
                 raise InvalidOrder("An agreed total is above zero.", field="total", order_id=self.id)
-        self._negotiation_closed(actor_id=actor_id, agreed_total=agreed_total)
+        self._negotiation_closed(actor_id=actor_id, agreed_total=agreed_total, pay_by=pay_by)
 
     class NegotiationClosed(Aggregate.Event):
         actor_id: UUID | None
         agreed_total: Money | None
+        pay_by: datetime
 
     @event(NegotiationClosed)
-    def _negotiation_closed(self, actor_id: UUID | None, agreed_total: Money | None) -> None:
+    def _negotiation_closed(self, actor_id: UUID | None, agreed_total: Money | None, pay_by: datetime) -> None:
         if agreed_total is not None:
             self.total = agreed_total
+        self.pay_by = pay_by
         self._move("close_negotiation")
 
     def pay(self, payment_id: UUID, amount: Money) -> None:
@@ -360,9 +368,16 @@ class Order(Aggregate):
     def _cancelled(self, actor_id: UUID | None, reason: str, held_stock: bool) -> None:
         self._move("cancel")
 
-    def expire(self) -> None:
-        """Unpaid for too long: the reservation goes back. A negotiating order keeps it."""
+    def is_overdue(self, now: datetime) -> bool:
+        return self.can("expire") and self.pay_by is not None and now >= self.pay_by
+
+    def expire(self, now: datetime) -> None:
+        """Unpaid past `pay_by`: the reservation goes back. A negotiating order keeps it."""
         self._check_step("expire")
+        if not self.is_overdue(now):
+            raise InvalidOrder(
+                f"Order {self.number} may be paid until {self.pay_by}.", field="status", order_id=self.id
+            )
         self._expired(actor_id=None)
 
     class Expired(Aggregate.Event):
