@@ -16,7 +16,13 @@ from ocg.spine.eventstore import applications
 from ocg.spine.projections import ProjectionRunner, get_projection
 from ocg.spine.workers import build_followers
 
-ADDRESS = {"name": "Ada Lovelace", "line1": "1 Rue de la Paix", "city": "Paris", "postal_code": "75002", "country": "FR"}
+ADDRESS = {
+    "name": "Ada Lovelace",
+    "line1": "1 Rue de la Paix",
+    "city": "Paris",
+    "postal_code": "75002",
+    "country": "FR",
+}
 CONTACT = {"email": "ada@example.com", "name": "Ada"}
 _JPEG: bytes | None = None
 
