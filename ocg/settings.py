@@ -169,6 +169,13 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
+# Timed jobs. Celery beat runs them in production; `manage.py serve` without Redis runs them in a thread.
+CELERY_BEAT_SCHEDULE = {
+    "expire-unpaid-orders": {
+        "task": "ocg.orders.tasks.expire_unpaid_orders",
+        "schedule": float(env_int("ORDER_EXPIRY_CHECK_SECONDS", 60)),
+    },
+}
 
 AUTH_USER_MODEL = "identity.User"
 PASSWORD_HASHERS = [

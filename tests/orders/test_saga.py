@@ -121,3 +121,20 @@ def test_mixed_currencies_and_unpublished_pieces_are_refused(shop):
         place(**{"COAT-M": 1, "POUND-1": 1})
     with pytest.raises(InvalidOrder, match="not for sale"):
         place(**{"DRAFT-1": 1})
+
+
+def test_the_expiry_job_cancels_only_orders_past_their_deadline(shop, settings):
+    from ocg.orders.tasks import expire_unpaid_orders
+
+    due, fresh = place(**{"COAT-M": 1})[0], place(**{"COAT-M": 1})[0]
+    settle()
+    OrderView.objects.filter(id=due).update(pay_by=timezone.now() - timedelta(seconds=1))
+    assert expire_unpaid_orders() == 0, "the read model only proposes: the order's own deadline decides"
+
+    settings.ORDER_PAYMENT_WINDOW_SECONDS = 0
+    late = place(**{"COAT-M": 1})[0]
+    settle()
+    assert expire_unpaid_orders() == 1
+    settle()
+    assert (status(due), status(fresh), status(late)) == ("confirmed", "confirmed", "cancelled")
+    assert stock("COAT-M") == (3, 2, 1)

@@ -5,12 +5,16 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from ocg.spine.contexts import call_each, demo_modules
+from ocg.spine.periodic import run_periodic_jobs
 from ocg.spine.relay import Relay
 from ocg.spine.workers import build_followers, start_threads
 
 
 class Command(BaseCommand):
-    help = "Serve the whole product in one process: ASGI app, projections and (if Kafka is set) the relay."
+    help = (
+        "Serve the whole product in one process: ASGI app, projections and policies, the relay (if Kafka is set) "
+        "and, without Redis, the timed jobs."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
@@ -22,6 +26,10 @@ class Command(BaseCommand):
         if settings.KAFKA_BOOTSTRAP_SERVERS:
             runners.append(Relay(settings.KAFKA_BOOTSTRAP_SERVERS, stop=stop))
         start_threads(runners)
+        jobs = "run by a Celery beat"
+        if not settings.REDIS_URL:
+            threading.Thread(target=run_periodic_jobs, args=(stop,), daemon=True, name="periodic-jobs").start()
+            jobs = "in this process"
         base = f"http://{host}:{port}"
         relay = f"to {settings.KAFKA_BOOTSTRAP_SERVERS}" if settings.KAFKA_BOOTSTRAP_SERVERS else "idle"
         lines = [
@@ -31,6 +39,7 @@ class Command(BaseCommand):
             f"  back office         {base}/admin/",
             f"  health              {base}/healthz  {base}/readyz",
             f"  Kafka relay         {relay}",
+            f"  timed jobs          {jobs}",
         ]
         if settings.DEBUG:
             lines.extend(call_each(demo_modules(), "banner"))

@@ -1,0 +1,37 @@
+"""The orders context's read side, for its APIs and for other contexts (payments, negotiation)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from ocg.orders.domain import states
+from ocg.orders.models import OrderStatusChange, OrderView
+
+
+def order(order_id: UUID) -> OrderView | None:
+    return OrderView.objects.filter(id=order_id).first()
+
+
+def order_by_number(number: str) -> OrderView | None:
+    return OrderView.objects.filter(number=number.strip().upper()).first()
+
+
+def timeline(order_id: UUID) -> list[OrderStatusChange]:
+    return list(OrderStatusChange.objects.filter(order_id=order_id).order_by("version"))
+
+
+def timelines(order_ids: list[UUID]) -> dict[UUID, list[OrderStatusChange]]:
+    """Timelines of many orders in one query."""
+    found: dict[UUID, list[OrderStatusChange]] = {}
+    for change in OrderStatusChange.objects.filter(order_id__in=order_ids).order_by("order_id", "version"):
+        found.setdefault(change.order_id, []).append(change)
+    return found
+
+
+def overdue_order_ids(now: datetime, limit: int) -> list[UUID]:
+    """Orders holding stock unpaid past their deadline (negotiating ones keep theirs)."""
+    due = OrderView.objects.filter(status__in=[states.CONFIRMED, states.AWAITING_PAYMENT], pay_by__lte=now).order_by(
+        "pay_by"
+    )
+    return list(due.values_list("id", flat=True)[:limit])
