@@ -142,13 +142,13 @@ def store_listing(key: str, value: Any) -> None:
 def _get(key: str) -> Any:
     try:
         return cache.get(key)
-    except Exception:
-        logger.warning("catalog cache unavailable for a read", exc_info=True)
+    except Exception as error:
+        logger.warning("catalog cache unavailable for a read: %s", error)
         return None
 
 
 def _set(key: str, value: Any, seconds: int) -> None:
     try:
         cache.set(key, value, seconds)
-    except Exception:
-        logger.warning("catalog cache unavailable for a write", exc_info=True)
+    except Exception as error:
+        logger.warning("catalog cache unavailable for a write: %s", error)
