@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from uuid import UUID
 
-from ocg.identity.models import User
+from ocg.identity.models import Role, User
 
 
 def user_id_by_email(email: str) -> UUID | None:
@@ -29,3 +29,9 @@ def public_profiles(ids: Iterable[UUID]) -> dict[UUID, Profile]:
         return {}
     rows = User.objects.filter(pk__in=wanted, is_active=True).values_list("id", "display_name")
     return {user_id: Profile(id=user_id, display_name=display_name) for user_id, display_name in rows}
+
+
+def active_designer(user_id: UUID) -> Profile | None:
+    """The public profile of an active designer account, or None: staff may list products only for one."""
+    row = User.objects.filter(pk=user_id, is_active=True, role=Role.DESIGNER).values_list("id", "display_name").first()
+    return Profile(id=row[0], display_name=row[1]) if row else None
