@@ -67,7 +67,8 @@ MIDDLEWARE = [
     "ocg.identity.social.SocialLoginErrorMiddleware",
 ]
 
-ROOT_URLCONF = "ocg.urls"
+# A benchmark's server adds its baseline views with a URL configuration of its own (ocg/catalog/bench/urls.py).
+ROOT_URLCONF = env("ROOT_URLCONF", "ocg.urls")
 ASGI_APPLICATION = "ocg.asgi.application"
 WSGI_APPLICATION = "ocg.wsgi.application"
 
@@ -300,6 +301,8 @@ AWS_S3_FILE_OVERWRITE = False
 MEDIA_PUBLIC_BASE_URL = env("MEDIA_PUBLIC_BASE_URL")
 UPLOAD_TICKET_SECONDS = env_int("UPLOAD_TICKET_SECONDS", 600)
 CATALOG_IMAGE_MAX_BYTES = env_int("CATALOG_IMAGE_MAX_BYTES", 10 * 1024 * 1024)
+# Hot storefront listing pages in the cache (ocg/catalog/cache.py); 0 turns that cache off.
+CATALOG_LISTING_CACHE_SECONDS = env_int("CATALOG_LISTING_CACHE_SECONDS", 60)
 # WhiteNoise serves /static/ from the app itself (admin assets); a CDN can sit in front in production.
 STORAGES = {
     "default": (

@@ -1,0 +1,77 @@
+"""The catalog benchmark's data: 100,000 products made by the seeder, kept between runs.
+
+Seeding through the real commands takes minutes, so a run reuses what an earlier one left: products
+whose slugs carry the tag `bench`. Another benchmark may have emptied the read models (its reset)
+while the events stayed: the read models are brought up to date first, so they are counted, not made
+again. Only the missing numbers are seeded.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from tqdm import tqdm
+
+from ocg.catalog.domain import PUBLISHED
+from ocg.catalog.models import ProductView
+from ocg.catalog.seeding.seeder import Seeder, designer_specs, seeding_application
+from ocg.spine.bench.common import say
+from ocg.spine.eventstore import applications
+from ocg.spine.projections import ProjectionRunner, get_projection
+
+TAG = "bench"
+DESIGNERS = 60
+SEED = 0
+THREADS = 16
+# Small pictures: a hundred thousand of them stay under a gigabyte on disk.
+PICTURE_SIZE = (120, 160)
+
+
+def bench_products() -> int:
+    return ProductView.objects.filter(status=PUBLISHED, slug__contains=f"-{TAG}-").count()
+
+
+def catch_up() -> int:
+    runner = ProjectionRunner(get_projection("catalog"))
+    behind = (applications.get("catalog").recorder.max_notification_id() or 0) - runner.position("catalog")
+    if behind <= 0:
+        return 0
+    with tqdm(total=behind, unit="event", desc="read models", file=sys.stderr) as bar:
+        reached = [runner.position("catalog")]
+
+        def advanced(source: str, position: int) -> None:
+            bar.update(position - reached[0])
+            reached[0] = position
+
+        runner.on_batch = advanced
+        return runner.catch_up()
+
+
+def ensure_seeded(target: int) -> dict[str, float]:
+    """At least `target` published bench products in the read models; how long seeding took, if it did."""
+    catch_up()
+    present = bench_products()
+    if present >= target:
+        say(f"reusing the {present} bench products already seeded")
+        return {"seeded": 0, "seed_seconds": 0.0}
+    say(f"{present} bench products found; seeding up to {target} (this takes minutes, once)")
+    catalog = seeding_application()
+    try:
+        seeder = Seeder(catalog, seed=SEED, tag=TAG, picture_size=PICTURE_SIZE)
+        designers = designer_specs(DESIGNERS)
+        for designer in designers:
+            seeder.ensure_designer(designer)
+        started = time.perf_counter()
+        with tqdm(total=target, unit="product", desc="seeding", file=sys.stderr) as bar:
+            result = seeder.seed_products(
+                range(target), designers, threads=THREADS, skip_existing=present > 0, progress=bar.update
+            )
+        seconds = time.perf_counter() - started
+    finally:
+        catalog.close()
+    if result.failed:
+        raise RuntimeError(f"{len(result.failed)} bench products failed, the first: {result.failed[0]}")
+    say(f"seeded {result.products} products in {seconds:.0f} s ({result.products / seconds:.0f}/s)")
+    catch_up()
+    return {"seeded": result.products, "seed_seconds": round(seconds, 1)}
