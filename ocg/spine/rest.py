@@ -92,6 +92,14 @@ def client_field(loc: tuple) -> str | None:
     return ".".join(str(part) for part in loc) or None
 
 
+def client_loc(loc: tuple, renamed: dict[tuple, tuple]) -> tuple:
+    """A flattened schema's field as the client named it, with whatever lies inside it (a list's index)."""
+    for size in range(len(loc), 0, -1):
+        if loc[:size] in renamed:
+            return (*renamed[loc[:size]], *loc[size:])
+    return loc
+
+
 def field_error(loc: tuple, error_type: str, message: str) -> dict[str, Any]:
     if error_type in OBJECT_EXPECTED:
         message = "Expected a JSON object."
@@ -125,7 +133,7 @@ class OCGNinjaAPI(NinjaAPI):
             single = getattr(model, "__read_from_single_attr__", None)
             renamed = getattr(model, "__ninja_flatten_map_reverse__", {})
             for item in context.pydantic_validation_error.errors(include_url=False, include_context=False):
-                loc = tuple(renamed.get(item["loc"], item["loc"]))
+                loc = client_loc(tuple(item["loc"]), renamed)
                 if single and loc[:1] == (single,):
                     loc = loc[1:]
                 errors.append({"loc": (model.__ninja_param_source__, *loc), "type": item["type"], "msg": item["msg"]})

@@ -17,7 +17,7 @@ from django.http import HttpRequest
 from ninja import Field, Schema, Status
 from ninja.security import HttpBearer
 
-from ocg.catalog.domain import PUBLISHED
+from ocg.catalog.domain import PUBLISHED, CatalogError
 from ocg.catalog.permissions import MANAGE_ALL_PRODUCTS, MANAGE_CATEGORIES, MANAGE_PRODUCTS
 from ocg.catalog.projections import CatalogProjection
 from ocg.spine.errors import PermissionDenied, Unauthenticated
@@ -90,13 +90,23 @@ def may_see(user: Any, status: str, designer_id: UUID) -> bool:
     return user is not None and (is_staff(user) or user.id == designer_id)
 
 
-def writes(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Scopes read-your-writes to the request: `answer` waits for what this request wrote, nothing older."""
+def calls_catalog(view: Callable[..., Any]) -> Callable[..., Any]:
+    """For a view calling the catalog's application. Read-your-writes is scoped to the request (`answer`
+    waits for what this request wrote, nothing older).
+
+    The application names a product's id `id` (as GraphQL's arguments do); here it is the `product_id`
+    in the path, so a refusal names it so.
+    """
 
     @functools.wraps(view)
     def tracked(*args: Any, **kwargs: Any) -> Any:
         with tracking_written_positions():
-            return view(*args, **kwargs)
+            try:
+                return view(*args, **kwargs)
+            except CatalogError as error:
+                if error.field == "id" and "product_id" in kwargs:
+                    error.field = "product_id"
+                raise
 
     return tracked
 

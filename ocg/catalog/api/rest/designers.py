@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from ninja import PatchDict, Router
 from ninja.pagination import paginate
 
-from ocg.catalog.api.rest.access import PENDING, answer, catalog, product_editor, signed_in, writes
+from ocg.catalog.api.rest.access import PENDING, answer, calls_catalog, catalog, product_editor, signed_in
 from ocg.catalog.api.rest.listing import Page
 from ocg.catalog.api.rest.schemas import DesignerOut, DesignerUpdateIn
 from ocg.catalog.domain import DesignerNotFound
@@ -50,7 +50,7 @@ def designer_detail(request: HttpRequest, designer_id: UUID) -> Any:
     response={200: DesignerOut, **PENDING, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     summary="Change a designer's public name or bio (the designer themself, or staff)",
 )
-@writes
+@calls_catalog
 def designer_update(request: HttpRequest, designer_id: UUID, payload: PatchDict[DesignerUpdateIn]) -> Any:
     actor_id, acting_designer_id = product_editor(request)
     if acting_designer_id not in (None, designer_id):

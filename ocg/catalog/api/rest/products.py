@@ -17,13 +17,13 @@ from ocg.catalog import queries
 from ocg.catalog.api.rest.access import (
     PENDING,
     answer,
+    calls_catalog,
     catalog,
     may_see,
     product_editor,
     signed_in,
     staff,
     viewer,
-    writes,
 )
 from ocg.catalog.api.rest.listing import Page, ProductFilters, product_rows
 from ocg.catalog.api.rest.schemas import (
@@ -146,7 +146,7 @@ def product_list(request: HttpRequest, filters: Query[ProductFilters]) -> Any:
     response={201: ProductOut, **PENDING, **WRITE},
     summary="Create a draft product (designers for themselves, staff for a designer)",
 )
-@writes
+@calls_catalog
 def product_create(request: HttpRequest, payload: ProductCreateIn) -> Any:
     actor_id, acting_designer_id = product_editor(request)
     designer_id, designer_name = listed_for(request.auth, acting_designer_id, payload.designer_id)
@@ -181,7 +181,7 @@ def product_detail(request: HttpRequest, product_id: UUID) -> Any:
     response={200: ProductOut, **PENDING, **WRITE},
     summary="Change a product's details or slug: only the fields sent change",
 )
-@writes
+@calls_catalog
 def product_update(request: HttpRequest, product_id: UUID, payload: PatchDict[ProductUpdateIn]) -> Any:
     actor_id, acting_designer_id = product_editor(request)
     nulls = sorted(name for name, value in payload.items() if value is None and name != "category_id")
@@ -197,7 +197,7 @@ def product_update(request: HttpRequest, product_id: UUID, payload: PatchDict[Pr
     response={200: ProductOut, **PENDING, **WRITE},
     summary="Change a product's price",
 )
-@writes
+@calls_catalog
 def product_price(request: HttpRequest, product_id: UUID, payload: PriceIn) -> Any:
     actor_id, acting_designer_id = product_editor(request)
     price = price_of(payload.price, payload.currency)
@@ -213,7 +213,7 @@ def lifecycle(step: str, summary: str) -> None:
         summary=summary,
         operation_id=f"product_{step}",
     )
-    @writes
+    @calls_catalog
     def change(request: HttpRequest, product_id: UUID) -> Any:
         actor_id, acting_designer_id = product_editor(request)
         getattr(catalog(), step)(product_id, actor_id=actor_id, acting_designer_id=acting_designer_id)
@@ -231,6 +231,7 @@ lifecycle("archive", "Archive a product for good: it keeps its history and order
     response={200: list[HistoryEntryOut], 403: ErrorOut, 404: ErrorOut},
     summary="Staff: every change to a product, oldest first: who changed what, when",
 )
+@calls_catalog
 def product_history(request: HttpRequest, product_id: UUID) -> Any:
     staff(request)
     catalog().product_owner(product_id)  # another aggregate's id is no product: not found
@@ -261,7 +262,7 @@ def plain(value: Any) -> Any:
     response={201: ProductOut, **PENDING, **WRITE},
     summary="Add a variant (size and/or colour) with its SKU; its stock starts at zero",
 )
-@writes
+@calls_catalog
 def variant_add(request: HttpRequest, product_id: UUID, payload: VariantIn) -> Any:
     actor_id, acting_designer_id = product_editor(request)
     catalog().add_variant(
@@ -281,7 +282,7 @@ def variant_add(request: HttpRequest, product_id: UUID, payload: VariantIn) -> A
     response={200: ProductOut, **PENDING, **WRITE},
     summary="Remove a variant; its SKU stays taken, its stock history stays",
 )
-@writes
+@calls_catalog
 def variant_remove(request: HttpRequest, product_id: UUID, sku: str = Path(..., max_length=SKU_MAX_LENGTH)) -> Any:
     actor_id, acting_designer_id = product_editor(request)
     catalog().remove_variant(product_id, sku=sku, actor_id=actor_id, acting_designer_id=acting_designer_id)
@@ -297,6 +298,7 @@ def variant_remove(request: HttpRequest, product_id: UUID, sku: str = Path(..., 
     response={200: UploadTicketOut, **WRITE},
     summary="Where to upload one image of the product: the server picks the key and limits the type and size",
 )
+@calls_catalog
 def image_upload_url(request: HttpRequest, product_id: UUID, payload: UploadUrlIn) -> Any:
     _, acting_designer_id = product_editor(request)
     ticket = catalog().image_upload_ticket(
@@ -318,7 +320,7 @@ def image_upload_url(request: HttpRequest, product_id: UUID, payload: UploadUrlI
     response={201: ProductOut, **PENDING, **WRITE},
     summary="Attach an uploaded image: its real size and type are checked in storage",
 )
-@writes
+@calls_catalog
 def image_attach(request: HttpRequest, product_id: UUID, payload: ImageAttachIn) -> Any:
     actor_id, acting_designer_id = product_editor(request)
     catalog().attach_image(
@@ -337,7 +339,7 @@ def image_attach(request: HttpRequest, product_id: UUID, payload: ImageAttachIn)
     response={200: ProductOut, **PENDING, **WRITE},
     summary="Put the product's images in a new order",
 )
-@writes
+@calls_catalog
 def image_reorder(request: HttpRequest, product_id: UUID, payload: ImageOrderIn) -> Any:
     actor_id, acting_designer_id = product_editor(request)
     catalog().reorder_images(product_id, payload.image_ids, actor_id=actor_id, acting_designer_id=acting_designer_id)
@@ -350,7 +352,7 @@ def image_reorder(request: HttpRequest, product_id: UUID, payload: ImageOrderIn)
     response={200: ProductOut, **PENDING, **WRITE},
     summary="Remove an image from the product",
 )
-@writes
+@calls_catalog
 def image_remove(request: HttpRequest, product_id: UUID, image_id: UUID) -> Any:
     actor_id, acting_designer_id = product_editor(request)
     catalog().remove_image(product_id, image_id, actor_id=actor_id, acting_designer_id=acting_designer_id)

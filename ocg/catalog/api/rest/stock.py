@@ -10,7 +10,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Path, Router
 
-from ocg.catalog.api.rest.access import PENDING, answer, catalog, is_staff, product_editor, signed_in, writes
+from ocg.catalog.api.rest.access import PENDING, answer, calls_catalog, catalog, is_staff, product_editor, signed_in
 from ocg.catalog.api.rest.schemas import SKU_MAX_LENGTH, AdjustIn, ReceiveIn, StockOut, ThresholdIn
 from ocg.catalog.domain import NotProductOwner, StockNotFound, stock_id
 from ocg.catalog.models import ProductView, VariantView
@@ -65,7 +65,7 @@ def stock_detail(request: HttpRequest, sku: str = SKU) -> Any:
     response={200: StockOut, **PENDING, **WRITE},
     summary="Receive units into stock",
 )
-@writes
+@calls_catalog
 def stock_receive(request: HttpRequest, payload: ReceiveIn, sku: str = SKU) -> Any:
     actor_id, acting_designer_id = product_editor(request)
     catalog().receive_stock(sku, payload.quantity, actor_id=actor_id, acting_designer_id=acting_designer_id)
@@ -78,7 +78,7 @@ def stock_receive(request: HttpRequest, payload: ReceiveIn, sku: str = SKU) -> A
     response={200: StockOut, **PENDING, **WRITE},
     summary="Correct the count with a reason; units reserved for orders cannot be taken away",
 )
-@writes
+@calls_catalog
 def stock_adjust(request: HttpRequest, payload: AdjustIn, sku: str = SKU) -> Any:
     actor_id, acting_designer_id = product_editor(request)
     catalog().adjust_stock(sku, payload.delta, payload.reason, actor_id=actor_id, acting_designer_id=acting_designer_id)
@@ -91,7 +91,7 @@ def stock_adjust(request: HttpRequest, payload: AdjustIn, sku: str = SKU) -> Any
     response={200: StockOut, **PENDING, **WRITE},
     summary="Set the low-stock threshold: a signal once each time available falls to it or below",
 )
-@writes
+@calls_catalog
 def stock_threshold(request: HttpRequest, payload: ThresholdIn, sku: str = SKU) -> Any:
     actor_id, acting_designer_id = product_editor(request)
     catalog().set_low_stock_threshold(sku, payload.threshold, actor_id=actor_id, acting_designer_id=acting_designer_id)
