@@ -37,6 +37,7 @@ LISTING = """query($first: Int!, $after: String, $filter: ProductFilterInput) {
 @pytest.fixture(autouse=True)
 def media_and_cache(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path)
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
     yield
     cache.clear()

@@ -38,6 +38,7 @@ query($filter: ProductFilterInput, $sort: ProductSortInput, $first: Int, $after:
 @pytest.fixture(autouse=True)
 def media_and_cache(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path)
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
     yield
     cache.clear()

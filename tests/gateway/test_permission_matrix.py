@@ -29,8 +29,33 @@ MUTATIONS = {
     "passwordlessRequest": ("open", 'passwordlessRequest(email: "nobody@example.com")'),
     "passwordlessVerify": ("open", 'passwordlessVerify(email: "nobody@example.com", code: "000000")'),
     "socialTokenExchange": ("open", 'socialTokenExchange(code: "not-a-code")'),
-    "productCreate": ("catalog", 'productCreate(input: {name: "Coat", price: "10.00", currency: "EUR"})'),
-    "productRename": ("catalog", 'productRename(id: "%(product)s", name: "Renamed")'),
+    "productCreate": ("catalog", 'productCreate(input: {name: "Matrix gown %(role)s"})'),
+    "productUpdate": ("catalog", 'productUpdate(id: "%(product)s", input: {name: "Renamed"})'),
+    "productPriceChange": (
+        "catalog",
+        'productPriceChange(id: "%(product)s", price: {amount: "12.00", currency: "EUR"})',
+    ),
+    "productPublish": ("catalog", 'productPublish(id: "%(product)s")'),
+    "productUnpublish": ("catalog", 'productUnpublish(id: "%(product)s")'),
+    "productArchive": ("catalog", 'productArchive(id: "%(product)s")'),
+    "productVariantAdd": (
+        "catalog",
+        'productVariantAdd(id: "%(product)s", input: {sku: "MATRIX-%(role)s", size: "M"})',
+    ),
+    "productVariantRemove": ("catalog", 'productVariantRemove(id: "%(product)s", sku: "MATRIX-NONE")'),
+    "productImageUploadUrl": ("catalog", 'productImageUploadUrl(id: "%(product)s", contentType: "image/jpeg")'),
+    "productImageAttach": ("catalog", 'productImageAttach(id: "%(product)s", key: "products/none/none.jpg")'),
+    "productImagesReorder": ("catalog", 'productImagesReorder(id: "%(product)s", imageIds: [])'),
+    "productImageRemove": (
+        "catalog",
+        'productImageRemove(id: "%(product)s", imageId: "00000000-0000-4000-8000-000000000000")',
+    ),
+    "categoryCreate": ("staff", 'categoryCreate(input: {name: "Matrix %(role)s"})'),
+    "categoryUpdate": ("staff", 'categoryUpdate(id: "00000000-0000-4000-8000-000000000000", input: {name: "Renamed"})'),
+    "stockReceive": ("catalog", 'stockReceive(sku: "MATRIX-NONE", quantity: 1)'),
+    "stockAdjust": ("catalog", 'stockAdjust(sku: "MATRIX-NONE", delta: 1, reason: "Stock-take")'),
+    "stockThresholdSet": ("catalog", 'stockThresholdSet(sku: "MATRIX-NONE", threshold: 1)'),
+    "designerProfileUpdate": ("catalog", 'designerProfileUpdate(input: {bio: "Matrix bio"})'),
 }
 
 REST = {
