@@ -124,6 +124,8 @@ class QueryMeter:
         paging = [name for name in PAGING_ARGUMENTS if name in definition.args]
         if paging:
             given = {argument.name.value: argument.value for argument in node.arguments or ()}
+            # `first: 10` on a field that also takes `last` pages 10, not the default an absent `last` would.
+            paging = [name for name in paging if name in given] or paging
             sizes = [self.argument_value(given.get(name), definition.args[name]) for name in paging]
             return max(sizes)
         if isinstance(get_nullable_type(definition.type), GraphQLList):
