@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -22,16 +21,7 @@ class Profile:
     display_name: str
 
 
-def public_profiles(ids: Iterable[UUID]) -> dict[UUID, Profile]:
-    """Active accounts' public profiles by id, in one query; unknown and disabled ids are left out."""
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    rows = User.objects.filter(pk__in=wanted, is_active=True).values_list("id", "display_name")
-    return {user_id: Profile(id=user_id, display_name=display_name) for user_id, display_name in rows}
-
-
 def active_designer(user_id: UUID) -> Profile | None:
-    """The public profile of an active designer account, or None: staff may list products only for one."""
+    """The public profile of an active designer account, or None: staff list and create products only for one."""
     row = User.objects.filter(pk=user_id, is_active=True, role=Role.DESIGNER).values_list("id", "display_name").first()
     return Profile(id=row[0], display_name=row[1]) if row else None
