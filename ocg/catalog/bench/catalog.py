@@ -30,7 +30,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils.text import slugify
 
 from ocg.catalog.bench.catalog_seed import ensure_seeded
@@ -45,6 +45,8 @@ SECONDS, QUICK_SECONDS = 20.0, 5.0
 ROUNDS = 2
 QUERY = """{ products(filter: {category: %s, priceMin: %s, priceMax: %s, currency: %s}, first: %d) {
   edges { node { name slug price { amount currency } designer { name } thumbnail { url } inStock } } } }"""
+# A broad listing, so that a page of 48 is full and one of 12 is a part of it.
+COUNTED = ("women", "300", "5000", "EUR")
 SERVER_SETTINGS = {"ROOT_URLCONF": "ocg.catalog.bench.urls", "CATALOG_LISTING_CACHE_SECONDS": "0"}
 
 
@@ -95,6 +97,7 @@ class Client4:
     """One keep-alive connection per client thread, each timing its own requests."""
 
     def __init__(self, port: int) -> None:
+        self.port = port
         self.connections = [http.client.HTTPConnection("127.0.0.1", port, timeout=30) for _ in range(CLIENT_THREADS)]
         self.latencies: list[list[float]] = [[] for _ in range(CLIENT_THREADS)]
         self.turns = [index * 7 for index in range(CLIENT_THREADS)]
@@ -111,8 +114,18 @@ class Client4:
             raise RuntimeError(f"{method} {path[:60]} answered {response.status}: {payload[:300]!r}")
         return payload
 
+    def reconnect(self) -> None:
+        """Fresh connections, opened before the clock: the server closes ones idle past its keep-alive."""
+        self.close()
+        self.connections = [
+            http.client.HTTPConnection("127.0.0.1", self.port, timeout=30) for _ in range(CLIENT_THREADS)
+        ]
+        for link in self.connections:
+            link.connect()
+
     def timed(self, seconds: float, send: Callable[[int, tuple[str, str, str, str]], bytes]) -> float:
         chosen = combinations()
+        self.reconnect()
 
         def one(index: int) -> None:
             self.turns[index] += 1
@@ -141,19 +154,19 @@ def check_same_rows(client: Client4) -> int:
     return total
 
 
-def queries_per_request(first: int) -> int:
+def queries_per_request(first: int, combination: tuple[str, str, str, str] = COUNTED) -> int:
     """SQL statements one listing request runs, counted in this process (cache off, as on the server)."""
-    settings.CATALOG_LISTING_CACHE_SECONDS = 0
     cache.clear()
     client = Client(HTTP_HOST="localhost")
-    body = graphql_body(combinations()[0], first)
+    body = graphql_body(combination, first)
     request_log = logging.getLogger("ocg.request")
     level = request_log.level
     request_log.setLevel(logging.WARNING)
     try:
-        client.post("/graphql", body, content_type="application/json")  # warm: first-use lookups don't count
-        with CaptureQueriesContext(connection) as captured:
-            response = client.post("/graphql", body, content_type="application/json")
+        with override_settings(CATALOG_LISTING_CACHE_SECONDS=0):
+            client.post("/graphql", body, content_type="application/json")  # warm: first-use lookups don't count
+            with CaptureQueriesContext(connection) as captured:
+                response = client.post("/graphql", body, content_type="application/json")
     finally:
         request_log.setLevel(level)
     if response.status_code != 200 or response.json().get("errors"):

@@ -13,7 +13,6 @@ import time
 
 from tqdm import tqdm
 
-from ocg.catalog.domain import PUBLISHED
 from ocg.catalog.models import ProductView
 from ocg.catalog.seeding.seeder import Seeder, designer_specs, seeding_application
 from ocg.spine.bench.common import say
@@ -29,7 +28,8 @@ PICTURE_SIZE = (120, 160)
 
 
 def bench_products() -> int:
-    return ProductView.objects.filter(status=PUBLISHED, slug__contains=f"-{TAG}-").count()
+    """Drafts count too: one left half-made by an interrupted seed is not made again (its slug is taken)."""
+    return ProductView.objects.filter(slug__contains=f"-{TAG}-").count()
 
 
 def catch_up() -> int:
@@ -49,7 +49,7 @@ def catch_up() -> int:
 
 
 def ensure_seeded(target: int) -> dict[str, float]:
-    """At least `target` published bench products in the read models; how long seeding took, if it did."""
+    """At least `target` bench products in the read models; how long seeding took, if it did."""
     catch_up()
     present = bench_products()
     if present >= target:
