@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from decimal import Decimal
 from uuid import UUID, uuid4
 
+from django.core.cache import cache
 from PIL import Image
 
 from ocg.identity import tokens
@@ -96,4 +98,83 @@ def seed_product(
     return product_id
 
 
-__all__ = ["Role", "catch_up", "graphql", "make_staff", "make_user", "seed_product", "sign_in", "upload_image"]
+def isolated_catalog(settings, tmp_path) -> Iterator[None]:
+    """For an autouse fixture: uploads under a temporary MEDIA_ROOT, fast password hashing, and an empty
+    cache before and after."""
+    settings.MEDIA_ROOT = str(tmp_path)
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def seed_shop(catalog) -> dict:
+    """Two designers, a small category tree, seven products on sale, a draft and an archived one."""
+    ada = make_user(Role.DESIGNER, "Maison Ada")
+    ben = make_user(Role.DESIGNER, "Atelier Ben")
+    women = catalog.create_category(actor_id=None, name="Women")
+    outerwear = catalog.create_category(actor_id=None, name="Outerwear", parent_id=women)
+    coats = catalog.create_category(actor_id=None, name="Coats", parent_id=outerwear)
+    men = catalog.create_category(actor_id=None, name="Men")
+
+    def product(name, designer, **fields):
+        designer_name = "Maison Ada" if designer is ada else "Atelier Ben"
+        return seed_product(catalog, designer.id, name, designer_name=designer_name, **fields)
+
+    ids = {
+        "Camel Wool Coat": product(
+            "Camel Wool Coat", ada, price="1200.00", category_id=coats, stock=2, description="Double-faced wool."
+        ),
+        "Silk Evening Gown": product(
+            "Silk Evening Gown", ada, price="2400.00", category_id=women, stock=0, customizable=True
+        ),
+        "Quilted Jacket": product(
+            "Quilted Jacket", ben, price="800.00", category_id=outerwear, description="A light coat for spring."
+        ),
+        "Linen Shirt": product("Linen Shirt", ben, price="150.00", category_id=men, stock=5),
+        "Cashmere Scarf": product("Cashmere Scarf", ada, price="300.00", currency="GBP", stock=3),
+        "Leather Tote": product("Leather Tote", ben, price="960.00", category_id=women, customizable=True),
+        "Wool Trousers": product("Wool Trousers", ben, price="150.00", category_id=men, stock=0),
+        "Secret Coat": product("Secret Coat", ada, price="500.00", category_id=coats, publish=False),
+        "Old Coat": product("Old Coat", ben, price="700.00", category_id=coats),
+    }
+    catalog.archive(ids["Old Coat"], actor_id=None, acting_designer_id=None)
+    catch_up()
+    return {
+        "ids": ids,
+        "ada": ada,
+        "ben": ben,
+        "categories": {"women": women, "outerwear": outerwear, "coats": coats, "men": men},
+    }
+
+
+ON_SALE = {
+    "Camel Wool Coat",
+    "Silk Evening Gown",
+    "Quilted Jacket",
+    "Linen Shirt",
+    "Cashmere Scarf",
+    "Leather Tote",
+    "Wool Trousers",
+}
+
+
+def error_of(body) -> tuple[str, str | None]:
+    [error] = body["errors"]
+    return error["extensions"]["code"], error["extensions"].get("field")
+
+
+__all__ = [
+    "ON_SALE",
+    "Role",
+    "catch_up",
+    "error_of",
+    "graphql",
+    "isolated_catalog",
+    "make_staff",
+    "make_user",
+    "seed_product",
+    "seed_shop",
+    "sign_in",
+    "upload_image",
+]

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from ocg.catalog import cache as catalog_cache
 from ocg.catalog.models import ProductView
 from ocg.spine.domain.money import Money
-from tests.catalog.graphql_support import Role, catch_up, graphql, make_user, seed_product, sign_in
+from tests.catalog.graphql_support import Role, catch_up, graphql, isolated_catalog, make_user, seed_product, sign_in
 
 PAGE = """query($id: UUID!) {
   product(id: $id) {
@@ -35,12 +35,8 @@ LISTING = """query($first: Int!, $after: String, $filter: ProductFilterInput) {
 
 
 @pytest.fixture(autouse=True)
-def media_and_cache(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path)
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    cache.clear()
-    yield
-    cache.clear()
+def isolated(settings, tmp_path):
+    yield from isolated_catalog(settings, tmp_path)
 
 
 def read(client, query: str, **variables) -> tuple[dict, int]:

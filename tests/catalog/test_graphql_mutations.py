@@ -6,11 +6,19 @@ from __future__ import annotations
 from uuid import uuid4
 
 import pytest
-from django.core.cache import cache
 
 from ocg.catalog.models import CategoryView, DesignerView, ProductView, VariantView
 from ocg.spine import uploads
-from tests.catalog.graphql_support import Role, graphql, jpeg, make_staff, make_user, seed_product, sign_in
+from tests.catalog.graphql_support import (
+    Role,
+    graphql,
+    isolated_catalog,
+    jpeg,
+    make_staff,
+    make_user,
+    seed_product,
+    sign_in,
+)
 
 PRODUCT_FIELDS = """
   id pending
@@ -70,12 +78,8 @@ PROFILE = document(
 
 
 @pytest.fixture(autouse=True)
-def media_and_cache(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path)
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    cache.clear()
-    yield
-    cache.clear()
+def isolated(settings, tmp_path):
+    yield from isolated_catalog(settings, tmp_path)
 
 
 @pytest.fixture
