@@ -3,6 +3,8 @@ search, bad input, visibility of drafts, and SQL per request."""
 
 from __future__ import annotations
 
+import base64
+import json
 from uuid import uuid4
 
 import pytest
@@ -196,6 +198,39 @@ def test_a_cursor_from_another_sort_or_filter_is_refused(client, shop):
         assert "another filter or sort" in body["errors"][0]["message"]
     body = graphql(client, LIST, last=1, before=cursor, sort={"field": "NAME"})
     assert error_of(body) == ("invalid", "before")
+
+
+def opened(cursor: str) -> list:
+    return json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+
+
+def forged(cursor: str, key) -> str:
+    """The cursor with another sort key: the same listing, a key no row could have given."""
+    version, owner, _key, row = opened(cursor)
+    text = json.dumps([version, owner, key, row])
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    ("sort", "key"),
+    [
+        ("NAME", "Coat\x00"),
+        ("NAME", "\ud800"),
+        ("NAME", 12),
+        ("PRICE", "12e3"),
+        ("PRICE", 12.5),
+        ("NEWEST", "2026-01-01T00:00:00"),
+        ("NEWEST", "yesterday"),
+        ("RELEVANCE", "0.5"),
+        ("RELEVANCE", True),
+    ],
+)
+def test_a_forged_cursor_key_is_refused_not_queried(client, shop, sort, key):
+    product_filter = {"search": "coat"} if sort == "RELEVANCE" else {}
+    variables = {"sort": {"field": sort}, "filter": product_filter}
+    cursor = graphql(client, LIST, first=1, **variables)["data"]["products"]["pageInfo"]["endCursor"]
+    assert names(client, first=1, after=forged(cursor, opened(cursor)[2]), **variables)  # the forger itself is right
+    assert error_of(graphql(client, LIST, first=1, after=forged(cursor, key), **variables)) == ("invalid", "after")
 
 
 @pytest.mark.parametrize(

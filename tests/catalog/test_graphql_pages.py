@@ -102,6 +102,8 @@ def test_product_needs_exactly_one_of_id_and_slug_and_unknown_ones_are_null(clie
     assert graphql(client, PRODUCT, id=str(uuid4()))["data"]["product"] is None
     assert graphql(client, PRODUCT, slug="no-such-piece")["data"]["product"] is None
     assert graphql(client, PRODUCT, slug="x" * 5000)["data"]["product"] is None
+    assert graphql(client, PRODUCT, slug="camel\x00coat")["data"]["product"] is None
+    assert graphql(client, PRODUCT, slug="camel-coat\ud800")["data"]["product"] is None
 
 
 def test_the_category_tree_in_one_query(client, shop):

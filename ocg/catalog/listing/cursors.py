@@ -71,8 +71,10 @@ def _typed_key(key: Any, sort: Sort) -> Any:
             raise ValueError(key)
         return moment
     if sort.field == NAME:
-        if not isinstance(key, str) or len(key) > 200:
+        # A name is stored text: a NUL or a lone surrogate could be no row's, and PostgreSQL refuses them.
+        if not isinstance(key, str) or len(key) > 200 or "\x00" in key:
             raise ValueError(key)
+        key.encode("utf-8")
         return key
     if isinstance(key, bool) or not isinstance(key, (int, float)):
         raise ValueError(key)

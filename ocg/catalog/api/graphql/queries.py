@@ -26,6 +26,7 @@ from ocg.catalog.api.graphql.types import (
     ProductHistoryEntry,
     ProductStatus,
 )
+from ocg.catalog.domain.product import SLUG
 from ocg.catalog.models import CategoryView, ProductView
 from ocg.catalog.permissions import MANAGE_ALL_PRODUCTS
 from ocg.spine.domain import DomainError
@@ -282,8 +283,8 @@ class Query(graphene.ObjectType):
     ) -> ProductView | None:
         if (id is None) == (slug is None):
             raise listing.InvalidListing("Give the product's id or its slug (one of them).", field="id")
-        if slug is not None and (not isinstance(slug, str) or len(slug) > listing.LOOKUP_MAX_LENGTH):
-            return None
+        if slug is not None and not SLUG.fullmatch(slug):
+            return None  # no product has it; and text PostgreSQL cannot take (NUL) never reaches it
         return visible_product(info, product_id=id, slug=slug)
 
     @staticmethod
