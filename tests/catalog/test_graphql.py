@@ -249,6 +249,7 @@ def test_a_forged_cursor_key_is_refused_not_queried(client, shop, sort, key):
         ({"filter": {"category": "no-such-category"}}, "not_found", "filter.category"),
         ({"filter": {"category": str(uuid4())}}, "not_found", "filter.category"),
         ({"filter": {"designer": "no-such-designer"}}, "not_found", "filter.designer"),
+        ({"filter": {"designer": str(uuid4())}}, "not_found", "filter.designer"),
         ({"filter": {"priceMin": "500", "priceMax": "100", "currency": "EUR"}}, "invalid", "filter.priceMin"),
         ({"filter": {"priceMin": "100"}}, "invalid", "filter.currency"),
         ({"filter": {"priceMax": "100", "currency": "XYZ"}}, "invalid", "filter.currency"),

@@ -86,21 +86,19 @@ def resolve(product_filter: ProductFilter) -> Resolved:
             raise ListingNotFound(f"No category {product_filter.category!r}.", field="filter.category")
         path = category.path
     if product_filter.designer is not None:
-        try:
-            designer_id = UUID(product_filter.designer)
-        except ValueError:
-            designer = _by_id_or_slug(DesignerView, product_filter.designer)
-            if designer is None:
-                raise ListingNotFound(f"No designer {product_filter.designer!r}.", field="filter.designer") from None
-            designer_id = designer.id
+        designer = _by_id_or_slug(DesignerView, product_filter.designer, "id")
+        if designer is None:
+            raise ListingNotFound(f"No designer {product_filter.designer!r}.", field="filter.designer")
+        designer_id = designer.id
     return Resolved(category_path=path, designer_id=designer_id)
 
 
-def _by_id_or_slug(model: Any, value: str) -> Any:
+def _by_id_or_slug(model: Any, value: str, *fields: str) -> Any:
+    rows = model.objects.only(*fields) if fields else model.objects.all()
     try:
-        return model.objects.filter(id=UUID(value)).first()
+        return rows.filter(id=UUID(value)).first()
     except ValueError:
-        return model.objects.filter(slug=value).first()
+        return rows.filter(slug=value).first()
 
 
 def uses_postgresql() -> bool:
