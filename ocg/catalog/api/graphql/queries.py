@@ -51,12 +51,22 @@ def client_errors(resolver: Callable[..., Any]) -> Callable[..., Any]:
     return resolve
 
 
-def require(info: graphene.ResolveInfo, permission: str) -> None:
-    user = info.context.user
-    if not user.is_authenticated:
-        raise Unauthenticated("Sign in to do this.")
-    if not has_permission(user, permission):
-        raise PermissionDenied(f"You need the {permission} permission.")
+def requires(permission: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declares the permission a query field needs; checked before its resolver runs."""
+
+    def declare(resolver: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(resolver)
+        def resolve(root: Any, info: graphene.ResolveInfo, **arguments: Any) -> Any:
+            user = info.context.user
+            if not user.is_authenticated:
+                raise Unauthenticated("Sign in to do this.")
+            if not has_permission(user, permission):
+                raise PermissionDenied(f"You need the {permission} permission.")
+            return resolver(root, info, **arguments)
+
+        return resolve
+
+    return declare
 
 
 def enum_value(value: Any) -> Any:
@@ -312,8 +322,8 @@ class Query(graphene.ObjectType):
 
     @staticmethod
     @client_errors
+    @requires(MANAGE_ALL_PRODUCTS)
     def resolve_product_history(root: Any, info: graphene.ResolveInfo, id: UUID) -> list[dict[str, Any]]:
-        require(info, MANAGE_ALL_PRODUCTS)
         catalog = applications.get("catalog")
         catalog.product_owner(id)  # not found unless the id is a product's (not a category's, say)
         return catalog.product_history(id)
