@@ -450,6 +450,8 @@ def test_staff_build_the_category_tree_and_designers_may_not(client, people, sta
 
 def test_designers_edit_their_own_profile_and_staff_anyones(client, people, designer, staff, anonymous, catalog):
     designer_id = people["designer"].id
+    nameless = designer.patch(f"{API}/designers/{designer_id}", {"bio": "Couture, Paris."})
+    assert (nameless.status_code, field_errors(nameless)) == (400, {("name", "invalid")})
     updated = designer.patch(f"{API}/designers/{designer_id}", {"name": "Ada Atelier", "bio": "Couture, Paris."})
     assert updated.status_code == 200
     assert (updated.json()["name"], updated.json()["slug"], updated.json()["bio"]) == (

@@ -1,5 +1,7 @@
 """Designers' public profiles: anyone reads them; a designer edits their own, staff anyone's."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
@@ -25,6 +27,18 @@ def designer_view(designer_id: UUID) -> DesignerView:
     if designer is None:
         raise DesignerNotFound(f"No designer {designer_id}.", field="designer_id", designer_id=designer_id)
     return designer
+
+
+@contextmanager
+def name_required_is_invalid() -> Iterator[None]:
+    """A first profile without a name is refused by the application as not found (there is no profile);
+    to the client it is a missing field."""
+    try:
+        yield
+    except DesignerNotFound as error:
+        if error.field != "name":
+            raise
+        raise InvalidDesigner(error.message, field="name") from None
 
 
 def profile_exists(designer_id: UUID) -> bool:
@@ -60,5 +74,6 @@ def designer_update(request: HttpRequest, designer_id: UUID, payload: PatchDict[
             raise InvalidDesigner(f"{name} cannot be null: leave it out to keep it.", field=name)
     if not profile_exists(designer_id) and identity_queries.active_designer(designer_id) is None:
         raise DesignerNotFound(f"No designer {designer_id}.", field="designer_id", designer_id=designer_id)
-    catalog().update_designer_profile(designer_id, actor_id=actor_id, **payload)
+    with name_required_is_invalid():
+        catalog().update_designer_profile(designer_id, actor_id=actor_id, **payload)
     return answer(200, designer_id, lambda: designer_view(designer_id))
