@@ -111,9 +111,14 @@ def receive_local_upload(token: str, request: HttpRequest) -> StoredObject:
     if content_type != claims["type"]:
         raise UploadError(f"Send the file with Content-Type: {claims['type']}.", field="contentType")
     body = read_limited(request, claims["max"])
+    used = UploadError("This upload ticket was already used.", field="ticket")
     if default_storage.exists(claims["key"]):
-        raise UploadError("This upload ticket was already used.", field="ticket")
-    default_storage.save(claims["key"], ContentFile(body))
+        raise used
+    saved = default_storage.save(claims["key"], ContentFile(body))
+    if saved != claims["key"]:
+        # Two uploads raced past the check: the storage kept the first under the key and renamed this one.
+        default_storage.delete(saved)
+        raise used
     return StoredObject(key=claims["key"], size=len(body), content_type=content_type)
 
 
