@@ -11,8 +11,10 @@ the catalog projection's position (one cheap query) and the listing's canonical 
 the projection applies moves the position, and with it every listing key.
 
 The data is read AFTER its key's version (revision or position), so an entry holds that version or a
-newer one, never an older one. TTLs only bound entries nobody asks for any more. The cache is an
-optimisation: when it fails, the database answers.
+newer one, never an older one. Both keys also name the projection's build (the id of its position row,
+new after each `rebuild_projection`): revisions and positions start again on a rebuild, so without it a
+page cached before the rebuild could come back under a number reached again after it. TTLs only bound
+entries nobody asks for any more. The cache is an optimisation: when it fails, the database answers.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import Subquery
 
 from ocg.catalog.domain import PUBLISHED
 from ocg.catalog.models import CategoryView, ImageView, ProductView, VariantView
@@ -39,11 +42,11 @@ KEY_PREFIX = "catalog:v1"
 
 
 def detail_seconds() -> int:
-    return getattr(settings, "CATALOG_DETAIL_CACHE_SECONDS", 600)
+    return settings.CATALOG_DETAIL_CACHE_SECONDS
 
 
 def listing_seconds() -> int:
-    return getattr(settings, "CATALOG_LISTING_CACHE_SECONDS", 60)
+    return settings.CATALOG_LISTING_CACHE_SECONDS
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class Head:
     revision: int
     status: str
     designer_id: UUID
+    build: int | None
 
 
 @dataclass
@@ -70,8 +74,13 @@ def head(*, product_id: UUID | None = None, slug: str | None = None) -> Head | N
     rows = (
         ProductView.objects.filter(id=product_id) if product_id is not None else ProductView.objects.filter(slug=slug)
     )
-    found = rows.values_list("id", "revision", "status", "designer_id").first()
+    found = rows.annotate(build=Subquery(build_query().values("id")[:1]))
+    found = found.values_list("id", "revision", "status", "designer_id", "build").first()
     return Head(*found) if found else None
+
+
+def build_query() -> Any:
+    return ProjectionPosition.objects.filter(follower=PROJECTION, source=PROJECTION)
 
 
 def load_detail(product_id: UUID) -> Detail | None:
@@ -95,28 +104,24 @@ def detail(current: Head) -> Detail | None:
     """The product's page data: from the cache when published and cached at this revision."""
     if current.status != PUBLISHED:
         return load_detail(current.id)
-    found = _get(detail_key(current.id, current.revision))
+    found = _get(detail_key(current.id, current.build, current.revision))
     if found is not None:
         return found
     loaded = load_detail(current.id)
     if loaded is not None and loaded.row.status == PUBLISHED:
         # Under the revision it was read at, which may already be newer than the head's.
-        _set(detail_key(loaded.row.id, loaded.row.revision), loaded, detail_seconds())
+        _set(detail_key(loaded.row.id, current.build, loaded.row.revision), loaded, detail_seconds())
     return loaded
 
 
-def detail_key(product_id: UUID, revision: int) -> str:
-    return f"{KEY_PREFIX}:product:{product_id}:{revision}"
+def detail_key(product_id: UUID, build: int | None, revision: int) -> str:
+    return f"{KEY_PREFIX}:product:{product_id}:{build}:{revision}"
 
 
-def position() -> int:
-    """How far the catalog projection has got: every listing key names it."""
-    found = (
-        ProjectionPosition.objects.filter(follower=PROJECTION, source=PROJECTION)
-        .values_list("position", flat=True)
-        .first()
-    )
-    return found or 0
+def position() -> str:
+    """Which build of the catalog projection and how far it has got: every listing key names both."""
+    found = build_query().values_list("id", "position").first()
+    return f"{found[0]}:{found[1]}" if found else "0:0"
 
 
 def listing_key(arguments: dict[str, Any]) -> str:

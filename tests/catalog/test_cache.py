@@ -12,7 +12,6 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from ocg.catalog import cache as catalog_cache
-from ocg.catalog.models import ProductView
 from ocg.spine.domain.money import Money
 from tests.catalog.graphql_support import Role, catch_up, graphql, isolated_catalog, make_user, seed_product, sign_in
 
@@ -64,8 +63,8 @@ def test_a_cached_product_page_is_never_served_after_the_read_model_changed(clie
     again, hit = read(client, PAGE, id=product_id)
     assert again == first
     assert hit == 1 < missed  # the revision check alone: the page came from the cache
-    revision = ProductView.objects.get(id=coat["id"]).revision
-    assert cache.get(catalog_cache.detail_key(coat["id"], revision)) is not None
+    head = catalog_cache.head(product_id=coat["id"])
+    assert cache.get(catalog_cache.detail_key(coat["id"], head.build, head.revision)) is not None
 
     catalog.change_price(coat["id"], Money(Decimal("990.00"), "EUR"), actor_id=None, acting_designer_id=None)
     unchanged, _ = read(client, PAGE, id=product_id)
@@ -110,8 +109,8 @@ def test_drafts_are_never_cached(client, catalog, coat):
     _, first = read(client, PAGE, id=str(draft))
     _, second = read(client, PAGE, id=str(draft))
     assert first == second > 1
-    revision = ProductView.objects.get(id=draft).revision
-    assert cache.get(catalog_cache.detail_key(draft, revision)) is None
+    head = catalog_cache.head(product_id=draft)
+    assert cache.get(catalog_cache.detail_key(draft, head.build, head.revision)) is None
 
 
 def test_a_hot_listing_page_is_cached_until_the_projection_moves(client, catalog, coat):
@@ -172,3 +171,20 @@ def test_without_the_cache_the_database_answers(client, coat):
         listing, _ = read(client, LISTING, first=5)
     assert page["product"]["name"] == "Camel Coat"
     assert [edge["node"]["name"] for edge in listing["products"]["edges"]] == ["Camel Coat"]
+
+
+def test_a_rebuild_never_brings_back_a_page_cached_before_it(client, catalog, coat):
+    """Revisions start again on a rebuild: the key's build tells the two apart."""
+    from ocg.catalog.projections import CatalogProjection
+    from ocg.spine.projections import rebuild
+
+    product_id = str(coat["id"])
+    before, _ = read(client, PAGE, id=product_id)
+    old = catalog_cache.head(product_id=coat["id"])
+    catalog.change_price(coat["id"], Money(Decimal("990.00"), "EUR"), actor_id=None, acting_designer_id=None)
+    rebuild(CatalogProjection())
+    new = catalog_cache.head(product_id=coat["id"])
+    assert new.build != old.build
+    after, _ = read(client, PAGE, id=product_id)
+    assert before["product"]["price"]["amount"] == "1200.00"
+    assert after["product"]["price"] == {"amount": "990.00", "currency": "EUR"}

@@ -142,7 +142,7 @@ def test_make_run_serves_the_seeded_demo_store(make_run):
     assert ready.status_code == 200, ready.text
     body = ready.json()
     assert body["status"] == "ok"
-    assert "catalog_products" in body["projection_lag"]
+    assert "catalog" in body["projection_lag"]
 
     answer = httpx.post(
         f"{base}/graphql", json={"query": PRODUCTS_QUERY}, timeout=10, headers={"X-Request-ID": "run-graphql"}
