@@ -222,7 +222,6 @@ def run(quick: bool) -> dict:
     rps = sum(rates["graphql"]) / ROUNDS
     raw_rps = sum(rates["baseline"]) / ROUNDS
     return {
-        "products": target,
         "p50_ms": round(percentile(latencies, 0.5), 2),
         "p99_ms": round(percentile(latencies, 0.99), 2),
         "rps": round(rps, 1),

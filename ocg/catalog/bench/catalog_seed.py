@@ -58,13 +58,13 @@ def analyze() -> None:
 
 
 def ensure_seeded(target: int) -> dict[str, float]:
-    """At least `target` bench products in the read models; how long seeding took, if it did."""
+    """At least `target` bench products in the read models: how many there are, and how long seeding took."""
     catch_up()
     present = bench_products()
     if present >= target:
         say(f"reusing the {present} bench products already seeded")
         analyze()
-        return {"seeded": 0, "seed_seconds": 0.0}
+        return {"products": present, "seeded": 0, "seed_seconds": 0.0}
     say(f"{present} bench products found; seeding up to {target} (this takes minutes, once)")
     catalog = seeding_application()
     try:
@@ -85,4 +85,4 @@ def ensure_seeded(target: int) -> dict[str, float]:
     say(f"seeded {result.products} products in {seconds:.0f} s ({result.products / seconds:.0f}/s)")
     catch_up()
     analyze()
-    return {"seeded": result.products, "seed_seconds": round(seconds, 1)}
+    return {"products": bench_products(), "seeded": result.products, "seed_seconds": round(seconds, 1)}
