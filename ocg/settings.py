@@ -304,8 +304,6 @@ CATALOG_IMAGE_MAX_BYTES = env_int("CATALOG_IMAGE_MAX_BYTES", 10 * 1024 * 1024)
 # How long a product page and a hot listing page may stay in the cache (they are never served stale).
 CATALOG_DETAIL_CACHE_SECONDS = env_int("CATALOG_DETAIL_CACHE_SECONDS", 600)
 CATALOG_LISTING_CACHE_SECONDS = env_int("CATALOG_LISTING_CACHE_SECONDS", 60)
-# Hot storefront listing pages in the cache (ocg/catalog/cache.py); 0 turns that cache off.
-CATALOG_LISTING_CACHE_SECONDS = env_int("CATALOG_LISTING_CACHE_SECONDS", 60)
 # WhiteNoise serves /static/ from the app itself (admin assets); a CDN can sit in front in production.
 STORAGES = {
     "default": (
