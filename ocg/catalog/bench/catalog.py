@@ -28,6 +28,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
@@ -191,6 +192,7 @@ def server_environment() -> Any:
 def run(quick: bool) -> dict:
     target = QUICK_PRODUCTS if quick else PRODUCTS
     seconds = QUICK_SECONDS if quick else SECONDS
+    call_command("migrate", verbosity=0, interactive=False)
     seeding = ensure_seeded(target)
     sql_small, sql_page = queries_per_request(12), queries_per_request(PAGE)
     if sql_small != sql_page:
