@@ -29,3 +29,8 @@ def public_profiles(ids: Iterable[UUID]) -> dict[UUID, Profile]:
         return {}
     rows = User.objects.filter(pk__in=wanted, is_active=True).values_list("id", "display_name")
     return {user_id: Profile(id=user_id, display_name=display_name) for user_id, display_name in rows}
+
+
+def contact_email(user_id: UUID) -> str | None:
+    """Where to mail an active account (a designer's order and stock notices); None for unknown or disabled ones."""
+    return User.objects.filter(pk=user_id, is_active=True).values_list("email", flat=True).first()
