@@ -8,6 +8,7 @@ sentinel envelope into every partition and waiting until the consumer has record
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -101,6 +102,7 @@ class SmtpServer:
 @pytest.fixture
 def smtp(settings) -> Iterator[SmtpServer]:
     """A real SMTP server on a free port, and Django's SMTP backend pointed at it."""
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command at INFO
     server = SmtpServer(Inbox(), free_port())
     server.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
