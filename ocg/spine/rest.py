@@ -20,6 +20,7 @@ from ninja.parser import Parser
 from ocg.spine.domain import DomainError
 from ocg.spine.errors import CODE_BY_STATUS, domain_error_body, http_status, rest_error_body
 from ocg.spine.gateway import is_json_content
+from ocg.spine.idempotency import WRITE_METHODS, document_key, idempotent_operation
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +107,8 @@ class OCGNinjaAPI(NinjaAPI):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("parser", JsonBodyParser())
         super().__init__(**kwargs)
+        # Every write honours an Idempotency-Key, around the operation's whole answer (ocg/spine/idempotency.py).
+        self.add_decorator(idempotent_operation, mode="view")
 
     def set_default_exception_handlers(self) -> None:
         self.add_exception_handler(ValidationError, self.validation_failed)
@@ -175,6 +178,8 @@ class OCGNinjaAPI(NinjaAPI):
             for method, operation in path_item.items():
                 if method in HTTP_METHODS:
                     add_common_responses(operation)
+                if method.upper() in WRITE_METHODS:
+                    document_key(operation, ERROR_REF)
         return schema
 
 
