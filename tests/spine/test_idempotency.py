@@ -7,7 +7,6 @@ what the client was answered and how many times the work really ran.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -191,23 +190,23 @@ def test_a_rest_key_in_flight_is_409_then_its_answer_is_replayed(shopper):
 
 
 def test_a_key_left_in_flight_is_taken_over_after_the_timeout(shopper, settings, caplog):
-    settings.IDEMPOTENCY = {**settings.IDEMPOTENCY, "IN_FLIGHT_TIMEOUT_SECONDS": 1.0}
     body = {"name": "coat", "hold": "stuck"}
-    stuck = in_thread(lambda: rest(shopper, body, key="key-1"))
-    wait_entered("stuck")
-    assert rest(shopper, body, key="key-1").status_code == 409
+    with time_machine.travel(datetime.now(UTC)) as clock:
+        stuck = in_thread(lambda: rest(shopper, body, key="key-1"))
+        wait_entered("stuck")
+        assert rest(shopper, body, key="key-1").status_code == 409
 
-    # As if its process had crashed: past the timeout the next request runs in its place.
-    threading.Event().wait(1.1)
-    takeover = rest(shopper, body, key="key-1")
-    assert takeover.status_code == 201
-    assert not is_replay(takeover)
-    assert takeover.json()["runs"] == 2
+        # As if its process had crashed: past the timeout the next request runs in its place.
+        clock.shift(settings.IDEMPOTENCY["IN_FLIGHT_TIMEOUT_SECONDS"] + 1)
+        takeover = rest(shopper, body, key="key-1")
+        assert takeover.status_code == 201
+        assert not is_replay(takeover)
+        assert takeover.json()["runs"] == 2
 
-    # When the first one does finish, it cannot overwrite the answer of the request that took over.
-    release("stuck")
-    assert stuck.result(timeout=10).status_code == 201
-    replay = rest(shopper, body, key="key-1")
+        # When the first one does finish, it cannot overwrite the answer of the request that took over.
+        release("stuck")
+        assert stuck.result(timeout=10).status_code == 201
+        replay = rest(shopper, body, key="key-1")
     assert is_replay(replay)
     assert replay.content == takeover.content
     assert "took its idempotency key over" in caplog.text
