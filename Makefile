@@ -34,3 +34,7 @@ lint: install
 
 bench: install services
 	for name in $$($(PY) manage.py bench --list); do $(PY) manage.py bench $$name $(BENCH_ARGS) || exit 1; done
+
+# The committed SDL of the GraphQL schema (tests/gateway/test_schema_sdl.py checks it has not drifted).
+schema: install
+	DEBUG=1 $(PY) manage.py graphql_schema --schema ocg.schema.schema --out ocg/schema.graphql

@@ -10,6 +10,7 @@ from graphene_federation import FederationVersion, build_schema
 from ocg.catalog.api import graphql as catalog
 from ocg.identity.api import graphql as identity
 from ocg.identity.api import passwordless_graphql as passwordless
+from ocg.spine.graphql_errors import harden_input_scalars
 
 
 class Query(identity.Query, catalog.Query, graphene.ObjectType):
@@ -21,3 +22,5 @@ class Mutation(identity.Mutation, passwordless.Mutation, catalog.Mutation, graph
 
 
 schema = build_schema(query=Query, mutation=Mutation, federation_version=FederationVersion.VERSION_2_3)
+# Bad literals and variables become GraphQL errors wherever the schema runs, not only over HTTP.
+harden_input_scalars(schema.graphql_schema)

@@ -164,6 +164,25 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 
+# Idempotency keys (ocg/spine/idempotency.py): answers are kept at least TTL (clients may retry for a day); a
+# request still in flight after IN_FLIGHT_TIMEOUT is presumed dead and its key may be taken over, so the
+# timeout must exceed the slowest write; the purge runs every PURGE_EVERY.
+IDEMPOTENCY = {
+    "TTL_SECONDS": env_int("IDEMPOTENCY_KEY_TTL_SECONDS", 24 * 3600),
+    "IN_FLIGHT_TIMEOUT_SECONDS": env_float("IDEMPOTENCY_IN_FLIGHT_TIMEOUT_SECONDS", 120.0),
+    "PURGE_EVERY_SECONDS": env_int("IDEMPOTENCY_PURGE_EVERY_SECONDS", 3600),
+}
+if IDEMPOTENCY["TTL_SECONDS"] < 24 * 3600:
+    raise ImproperlyConfigured("IDEMPOTENCY_KEY_TTL_SECONDS must be at least 86400: clients may retry for a day.")
+
+# Periodic jobs; django-celery-beat's DatabaseScheduler copies these into its tables when beat starts.
+CELERY_BEAT_SCHEDULE = {
+    "spine.purge_idempotency_keys": {
+        "task": "ocg.spine.tasks.purge_idempotency_keys",
+        "schedule": float(IDEMPOTENCY["PURGE_EVERY_SECONDS"]),
+    },
+}
+
 AUTH_USER_MODEL = "identity.User"
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -247,10 +266,19 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "OCG WebStore <no-reply@ocg.examp
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", STOREFRONT_URL)
 CORS_ALLOW_CREDENTIALS = False
-# Only the API answers cross-origin; the storefront sends its token and a request id and may read both back.
+# Only the API answers cross-origin; the storefront sends its token, a request id and idempotency keys, and may
+# read back the request id, Retry-After and whether an answer was replayed.
 CORS_URLS_REGEX = r"^/(graphql|api/)"
-CORS_ALLOW_HEADERS = ["accept", "authorization", "content-type", "user-agent", "x-requested-with", "x-request-id"]
-CORS_EXPOSE_HEADERS = ["x-request-id", "retry-after"]
+CORS_ALLOW_HEADERS = [
+    "accept",
+    "authorization",
+    "content-type",
+    "user-agent",
+    "x-requested-with",
+    "x-request-id",
+    "idempotency-key",
+]
+CORS_EXPOSE_HEADERS = ["x-request-id", "retry-after", "idempotent-replayed"]
 # Requests allowed per window, by scope; auth endpoints are stricter.
 RATE_LIMITS = {
     "ip": (env_int("RATE_LIMIT_IP_PER_MINUTE", 600), 60),
@@ -268,6 +296,7 @@ SIGN_IN_THROTTLE = {
 GRAPHQL_MAX_DEPTH = env_int("GRAPHQL_MAX_DEPTH", 10)
 GRAPHQL_MAX_COST = env_int("GRAPHQL_MAX_COST", 5000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 1024 * 1024)
+MAX_REQUEST_NESTING = env_int("MAX_REQUEST_NESTING", 64)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},

@@ -15,9 +15,6 @@ from ocg.spine.graphql import OCGGraphQLView
 from ocg.spine.health import healthz, readyz
 from ocg.spine.uploads import uses_s3
 
-# Swagger UI at /api/docs: the HTML page gets the docs pages' CSP (its assets are ninja's static files).
-api.docs_decorator = docs_page
-
 
 @require_safe
 def media(request: HttpRequest, path: str) -> HttpResponse:

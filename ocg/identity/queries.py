@@ -25,3 +25,8 @@ def active_designer(user_id: UUID) -> Profile | None:
     """The public profile of an active designer account, or None: staff list and create products only for one."""
     row = User.objects.filter(pk=user_id, is_active=True, role=Role.DESIGNER).values_list("id", "display_name").first()
     return Profile(id=row[0], display_name=row[1]) if row else None
+
+
+def contact_email(user_id: UUID) -> str | None:
+    """Where to mail an active account (a designer's order and stock notices); None for unknown or disabled ones."""
+    return User.objects.filter(pk=user_id, is_active=True).values_list("email", flat=True).first()

@@ -147,9 +147,15 @@ def _changing(user: User, **fields: Any) -> Iterator[IdentityApplication]:
 
 
 def change_password(user: User, new_password: str, old_password: str | None = None) -> None:
-    """A new password also ends every session that used the old one."""
-    if old_password is not None and not user.check_password(old_password):
-        raise InvalidCredentials("The current password is not right.", field="old_password")
+    """A new password also ends every session that used the old one.
+
+    The current password is checked through authenticate(), so the per-account sign-in throttle
+    bounds guesses made with a stolen session as it bounds guesses at the sign-in form.
+    """
+    if old_password is not None:
+        checked = authenticate(None, username=user.email, password=old_password)
+        if checked is None or checked.pk != user.pk:
+            raise InvalidCredentials("The current password is not right.", field="old_password")
     check_password_strength(new_password, user)
     with _changing(user, password=make_password(new_password), tokens_valid_after=timezone.now()) as accounts:
         accounts.change_password(user.id, known(user))

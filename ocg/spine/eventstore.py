@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from pathlib import Path
 from typing import Any, ClassVar, ParamSpec, TypeVar
 
 import psycopg
@@ -163,6 +164,13 @@ def events_table(application: Application) -> str:
     return f"{schema}.{recorder.events_table_name}" if schema else recorder.events_table_name
 
 
+def sqlite_events_path(path: str, name: str) -> Path:
+    """Embedded mode: one file per context. The library's SQLite recorder names its table
+    `stored_events` whatever the application, so contexts sharing a file would share one log."""
+    given = Path(path)
+    return given.with_name(f"{given.stem}-{name}{given.suffix}")
+
+
 def eventsourcing_environment(
     name: str, *, processes_events: bool = False, joins_django_transactions: bool = False
 ) -> dict[str, str]:
@@ -207,7 +215,7 @@ def eventsourcing_environment(
         }
     return {
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-        "SQLITE_DBNAME": store["SQLITE_PATH"],
+        "SQLITE_DBNAME": str(sqlite_events_path(store["SQLITE_PATH"], name)),
         "SQLITE_LOCK_TIMEOUT": "20",
     }
 

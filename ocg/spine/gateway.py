@@ -26,7 +26,6 @@ API_PREFIXES = ("/graphql", "/api/")
 GRAPHQL_PATH = "/graphql"
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-DEFAULT_MAX_NESTING = 64
 # Views that read their body as a stream, under a limit of their own (an upload ticket's), not MAX_REQUEST_BYTES.
 STREAMED_BODY_PREFIXES = ("/api/uploads/",)
 
@@ -124,7 +123,7 @@ def body_too_large(request: HttpRequest) -> bool:
 
 
 def max_nesting() -> int:
-    return getattr(settings, "MAX_REQUEST_NESTING", DEFAULT_MAX_NESTING)
+    return settings.MAX_REQUEST_NESTING
 
 
 # A run of openers, a run of closers, or a whole string (to the end of the text when it is unterminated,
@@ -210,6 +209,10 @@ def contract_body(path: str, status: int, response: HttpResponse) -> dict[str, A
     code = CODE_BY_STATUS.get(status, "bad_request" if status < 500 else "internal_error")
     message = default_message(status, response)
     errors: list[dict[str, Any]] = []
+    if isinstance(body, dict) and isinstance(body.get("errors"), list) and body["errors"]:
+        first = body["errors"][0]
+        if isinstance(first, dict):
+            body = {"code": (first.get("extensions") or {}).get("code"), "message": first.get("message")}
     if isinstance(body, dict):
         if isinstance(body.get("code"), str):
             code = body["code"]

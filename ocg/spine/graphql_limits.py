@@ -51,6 +51,7 @@ from ocg.spine.graphql_errors import (
     harden_input_scalars,
     with_code,
 )
+from ocg.spine.idempotency import IdempotentAnswer, hold_graphql_key, settle_graphql
 
 DEFAULT_LIST_SIZE = 20
 PAGING_ARGUMENTS = ("first", "last")
@@ -176,7 +177,15 @@ def cost_extension(cost: int) -> dict[str, Any]:
 
 class LimitedGraphQLViewMixin:
     """graphene-django's request pipeline, with depth and cost checked between validation and execution,
-    and every refusal a GraphQL error with a code (see ocg/spine/graphql_errors.py)."""
+    every refusal a GraphQL error with a code (see ocg/spine/graphql_errors.py), and a mutation's
+    idempotency key claimed just before it runs (see ocg/spine/idempotency.py)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            response = super().dispatch(request, *args, **kwargs)
+        except IdempotentAnswer as answer:
+            return answer.response
+        return settle_graphql(request, response)
 
     def parse_body(self, request) -> Any:
         content_type = self.get_content_type(request)
@@ -262,6 +271,8 @@ class LimitedGraphQLViewMixin:
         if cost > settings.GRAPHQL_MAX_COST:
             message = f"Query cost {cost} exceeds the maximum of {settings.GRAPHQL_MAX_COST}."
             return ExecutionResult(errors=[limit_error(message, "query_too_costly")], extensions=cost_extension(cost))
+        if operation.operation == OperationType.MUTATION:
+            hold_graphql_key(request, schema, document, operation, variables, coerced)
 
         try:
             options = {

@@ -20,6 +20,7 @@ from ninja.parser import Parser
 from ocg.spine.domain import DomainError
 from ocg.spine.errors import CODE_BY_STATUS, domain_error_body, http_status, rest_error_body
 from ocg.spine.gateway import is_json_content
+from ocg.spine.idempotency import WRITE_METHODS, document_key, idempotent_operation
 
 logger = logging.getLogger(__name__)
 
@@ -114,6 +115,8 @@ class OCGNinjaAPI(NinjaAPI):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("parser", JsonBodyParser())
         super().__init__(**kwargs)
+        # Every write honours an Idempotency-Key, around the operation's whole answer (ocg/spine/idempotency.py).
+        self.add_decorator(idempotent_operation, mode="view")
 
     def set_default_exception_handlers(self) -> None:
         self.add_exception_handler(ValidationError, self.validation_failed)
@@ -164,7 +167,12 @@ class OCGNinjaAPI(NinjaAPI):
         return self.error(request, 404, rest_error_body("not_found", "There is nothing at this address."))
 
     def domain_error(self, request: HttpRequest, error: DomainError) -> HttpResponse:
-        return self.error(request, http_status(error), domain_error_body(error))
+        """A refusal that knows when to come back (`retry_after`, seconds) says so in Retry-After."""
+        response = self.error(request, http_status(error), domain_error_body(error))
+        retry_after = getattr(error, "retry_after", None)
+        if isinstance(retry_after, int) and retry_after > 0:
+            response["Retry-After"] = str(retry_after)
+        return response
 
     def internal_error(self, request: HttpRequest, error: Exception) -> HttpResponse:
         logger.error("REST request failed: %s %s", request.method, request.path, exc_info=error)
@@ -178,6 +186,8 @@ class OCGNinjaAPI(NinjaAPI):
             for method, operation in path_item.items():
                 if method in HTTP_METHODS:
                     add_common_responses(operation)
+                if method.upper() in WRITE_METHODS:
+                    document_key(operation, ERROR_REF)
         return schema
 
 

@@ -1,6 +1,6 @@
 """The real URLs plus views that fail the way a bug or a misbehaving layer would, for the error-contract tests."""
 
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseForbidden, JsonResponse
 from django.urls import path
 
 from ocg.spine.rest import OCGNinjaAPI
@@ -28,6 +28,14 @@ def field_json(request):
     return JsonResponse({"code": "weird", "message": "Odd.", "field": "name"}, status=409)
 
 
+def graphql_shaped(request):
+    return JsonResponse({"errors": [{"message": "One at a time.", "extensions": {"code": "too_many"}}]}, status=400)
+
+
+def html_forbidden(request):
+    return HttpResponseForbidden("<h1>Forbidden</h1><p>CSRF verification failed.</p>")
+
+
 def plain_unavailable(request):
     return HttpResponse("down for maintenance", status=503, content_type="text/plain")
 
@@ -37,6 +45,8 @@ urlpatterns = [
     path("api/failing/detail", detail_json),
     path("api/failing/field", field_json),
     path("api/failing/unavailable", plain_unavailable),
+    path("api/failing/graphql-shaped", graphql_shaped),
+    path("api/failing/forbidden", html_forbidden),
     path("api/failing-ninja/", failing_api.urls),
     path("graphql", raises),
     *real_urlpatterns,

@@ -7,10 +7,13 @@ import logging
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
+from graphql import GraphQLError
 
 from ocg.identity.domain import EmailTaken, InvalidToken
 from ocg.spine import errors
+from ocg.spine.errors import PermissionDenied
 from ocg.spine.gateway import nesting_exceeds
+from ocg.spine.graphql_errors import format_error
 from tests.gateway.failing_urls import SECRET
 
 
@@ -117,6 +120,8 @@ def test_a_failure_on_graphql_is_a_graphql_500_that_tells_nothing(db, settings, 
             409,
             {"code": "weird", "message": "Odd.", "errors": [{"field": "name", "code": "weird", "message": "Odd."}]},
         ),
+        ("/api/failing/graphql-shaped", 400, {"code": "too_many", "message": "One at a time.", "errors": []}),
+        ("/api/failing/forbidden", 403, {"code": "permission_denied", "message": "Forbidden.", "errors": []}),
         (
             "/api/failing/unavailable",
             503,
@@ -133,3 +138,16 @@ def test_an_error_body_from_any_layer_is_put_in_the_contract(client, db, path, s
     assert response.status_code == status
     assert response.json() == body
     assert int(response["Content-Length"]) == len(response.content)
+
+
+def test_a_domain_error_from_a_resolver_keeps_its_code_and_anything_else_is_masked(caplog):
+    located = GraphQLError("ignored", original_error=PermissionDenied("You may not."), path=["product"])
+    assert format_error(located) == {
+        "message": "You may not.",
+        "path": ["product"],
+        "extensions": {"code": "permission_denied"},
+    }
+    bug = GraphQLError("ignored", original_error=KeyError(SECRET), path=["product"])
+    masked = {"message": "Internal error", "path": ["product"], "extensions": {"code": "internal_error"}}
+    assert format_error(bug) == masked
+    assert any(SECRET in str(record.exc_info[1]) for record in caplog.records if record.exc_info)

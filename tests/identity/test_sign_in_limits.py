@@ -242,6 +242,7 @@ def test_graphql_and_rest_sign_ins_answer_rate_limited_while_locked(client, acco
     ]
     assert rest.status_code == 429
     assert rest.json()["code"] == "rate_limited"
+    assert rest["Retry-After"] == "1"
 
     clock.advance(1)
     signed_in = graphql(client, TOKEN_CREATE, email=EMAIL, password=PASSWORD)["data"]["tokenCreate"]
@@ -359,3 +360,18 @@ def test_passwordless_graphql_counts_against_the_per_ip_auth_scope(client, accou
 
     assert [answer.status_code for answer in answers] == [200, 200, 429]
     assert answers[2].json()["errors"][0]["extensions"]["code"] == "rate_limited"
+
+
+def test_the_current_password_of_a_password_change_is_throttled_like_a_sign_in(account, clock):
+    """A stolen session guessing the current password meets the same per-account limit."""
+    for _ in range(6):
+        with pytest.raises(services.InvalidCredentials):
+            services.change_password(account, "another-long-passphrase-7", old_password=WRONG)
+    with pytest.raises(RateLimited):
+        services.change_password(account, "another-long-passphrase-7", old_password=PASSWORD)
+    account.refresh_from_db()
+    assert account.check_password(PASSWORD)
+    clock.advance(2)
+    services.change_password(account, "another-long-passphrase-7", old_password=PASSWORD)
+    account.refresh_from_db()
+    assert account.check_password("another-long-passphrase-7")

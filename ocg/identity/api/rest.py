@@ -54,8 +54,10 @@ class TokenIn(Schema):
 
 
 class TokenPairOut(Schema):
-    access: str
-    refresh: str
+    """One schema for every sign-in's answer (password, passwordless, social), so the OpenAPI has one."""
+
+    access: str = Field(description="Send as `Authorization: Bearer <access>`.")
+    refresh: str = Field(description="Single use: exchange it once for a new pair.")
     access_expires_in: int = Field(description="Seconds the access token stays valid.")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ninja import Field, Router, Schema
 
+from ocg.identity.api.rest import TokenPairOut
 from ocg.identity.passwordless import passwordless_request, passwordless_verify
 from ocg.identity.social import social_token_exchange
 from ocg.spine.gateway import client_ip
@@ -29,12 +30,6 @@ class PasswordlessVerifyIn(Schema):
 
 class SocialExchangeIn(Schema):
     code: str = Field(max_length=256, description="The `code` from `/login/callback?code=`.")
-
-
-class TokenPairOut(Schema):
-    access: str = Field(description="Send as `Authorization: Bearer <access>`.")
-    refresh: str = Field(description="Single use: exchange it once for a new pair.")
-    access_expires_in: int = Field(description="Seconds the access token stays valid.")
 
 
 @passwordless_router.post(
