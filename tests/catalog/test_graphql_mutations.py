@@ -73,7 +73,7 @@ THRESHOLD = document(
 PROFILE = document(
     "$input: DesignerProfileInput!, $designerId: UUID",
     "designerProfileUpdate(input: $input, designerId: $designerId)",
-    "id pending result { id name slug bio productCount } errors { field code message }",
+    "id pending result { id name slug bio __typename } errors { field code message }",
 )
 
 
@@ -367,7 +367,7 @@ def test_designer_profiles_are_edited_by_their_designer_or_staff(client, world):
     )
     edited = ok(mutate(client, staff, PROFILE, input={"bio": "Edited by the shop."}, designerId=str(ada.id)))
     assert (edited["name"], edited["bio"]) == ("Maison Ada Paris", "Edited by the shop.")
-    assert refusal(mutate(client, ben, PROFILE, input={"bio": "No name yet"})) == ("name", "not_found")
+    assert refusal(mutate(client, ben, PROFILE, input={"bio": "No name yet"})) == ("name", "invalid")
     assert refusal(mutate(client, ada, PROFILE, input={"bio": "\x00"})) == ("bio", "invalid")
 
 

@@ -266,8 +266,10 @@ def test_each_milestone_is_mailed_once_and_a_replay_from_the_start_sends_nothing
     orders.save(rejected)
     orders.save(placed_order(designer.id, only_placed_to))
 
-    product_id = catalog.create_product("Wool Cape", Decimal("900.00"), "EUR", designer.id)
-    ProjectionRunner(get_projection("catalog_products")).catch_up()
+    product_id = catalog.create_product(
+        designer_id=designer.id, actor_id=None, name="Wool Cape", price=Money(Decimal("900.00"), "EUR")
+    )
+    ProjectionRunner(get_projection("catalog")).catch_up()
     relay = Relay(kafka.bootstrap_servers, contexts=["orders", "catalog"])
     relay.catch_up()
     relay.close()
