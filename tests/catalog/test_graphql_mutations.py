@@ -73,7 +73,7 @@ THRESHOLD = document(
 PROFILE = document(
     "$input: DesignerProfileInput!, $designerId: UUID",
     "designerProfileUpdate(input: $input, designerId: $designerId)",
-    "id pending result { id name slug bio __typename } errors { field code message }",
+    "id pending result { id name slug bio productCount } errors { field code message }",
 )
 
 

@@ -45,7 +45,7 @@ query($id: UUID, $slug: String) {
     thumbnail { url width height }
     variants { sku size colour available inStock }
     images { id url width height altText contentType }
-    designer { id name slug bio __typename }
+    designer { id name slug bio productCount }
     category { id name slug depth ancestors { name slug } }
   }
 }"""
@@ -80,7 +80,7 @@ def test_a_product_page_shows_everything_a_page_needs(client, catalog, shop):
         "name": "Maison Ada",
         "slug": "maison-ada",
         "bio": "",
-        "__typename": 3,
+        "productCount": 3,
     }
     assert product["category"]["name"] == "Coats" and product["category"]["depth"] == 2
     assert [a["slug"] for a in product["category"]["ancestors"]] == ["women", "outerwear"]
@@ -130,13 +130,13 @@ def test_designers_are_public_profiles_by_name_a_page_at_a_time(client, catalog,
     make_user(Role.DESIGNER, "Nobody Yet")  # no products: no profile to list
     catch_up()
     query = """query($after: String) { designers(first: 1, after: $after) {
-      totalCount pageInfo { hasNextPage endCursor } edges { node { name slug bio __typename } } } }"""
+      totalCount pageInfo { hasNextPage endCursor } edges { node { name slug bio productCount } } } }"""
     first = graphql(client, query)["data"]["designers"]
     second = graphql(client, query, after=first["pageInfo"]["endCursor"])["data"]["designers"]
     assert first["totalCount"] == 2 and first["pageInfo"]["hasNextPage"] is True
-    assert first["edges"] == [{"node": {"name": "Atelier Ben", "slug": "atelier-ben", "bio": "", "__typename": 4}}]
+    assert first["edges"] == [{"node": {"name": "Atelier Ben", "slug": "atelier-ben", "bio": "", "productCount": 4}}]
     assert second["edges"] == [
-        {"node": {"name": "Maison Ada", "slug": "maison-ada", "bio": "Tailoring from Lyon.", "__typename": 3}}
+        {"node": {"name": "Maison Ada", "slug": "maison-ada", "bio": "Tailoring from Lyon.", "productCount": 3}}
     ]
     assert second["pageInfo"]["hasNextPage"] is False
     private = client.post(
