@@ -19,12 +19,17 @@ from ocg.spine.domain.money import Money
 from ocg.spine.uploads import public_url
 
 CATEGORY_SQL = f"SELECT path FROM {CategoryView._meta.db_table} WHERE slug = %s"
+# As the listing does: the page's ids from the sort's covering index, then those rows.
 PAGE_SQL = f"""
 SELECT name, slug, price, currency, designer_name, image_key, in_stock
 FROM {ProductView._meta.db_table}
-WHERE status = %s AND category_path LIKE %s AND currency = %s AND price >= %s AND price <= %s
+WHERE id IN (
+    SELECT id FROM {ProductView._meta.db_table}
+    WHERE status = %s AND category_path LIKE %s AND currency = %s AND price >= %s AND price <= %s
+    ORDER BY listed_at DESC, id DESC
+    LIMIT %s
+)
 ORDER BY listed_at DESC, id DESC
-LIMIT %s
 """
 
 

@@ -20,6 +20,7 @@ from django.db.models import (
     IntegerField,
     Q,
     QuerySet,
+    Subquery,
     UUIDField,
     Value,
     When,
@@ -40,7 +41,8 @@ from ocg.catalog.listing.arguments import (
 from ocg.catalog.listing.cursors import decode_cursor, encode_cursor, fingerprint
 from ocg.catalog.models import CategoryView, DesignerView, ProductView
 
-SEARCH_COLUMN = f'"{ProductView._meta.db_table}"."search"'
+# Unqualified: the listing reads it both in the page's id subquery (where Django renames the table) and outside.
+SEARCH_COLUMN = '"search"'
 
 
 class RowCompare(Expression):
@@ -184,7 +186,10 @@ class Listing:
                 )
             )
         order = (F("_sort_key").desc(), F("id").desc()) if descending else (F("_sort_key").asc(), F("id").asc())
-        found = list(rows.order_by(*order)[: request.size + 1])
+        # The page's ids first, from the sort's covering index alone; then only those rows are read whole.
+        ids = rows.order_by(*order).values("id")[: request.size + 1]
+        page_rows = ProductView.objects.filter(id__in=Subquery(ids)).annotate(_sort_key=key)
+        found = list(page_rows.order_by(*order))
         more = len(found) > request.size
         found = found[: request.size]
         if request.backwards:

@@ -201,7 +201,8 @@ def products_page(
         return built[0]
 
     # Hot pages: the first page of a public listing, for anonymous visitors, without a free-text search.
-    if who.anonymous and product_filter.public and request.is_first_page and not product_filter.search:
+    hot = who.anonymous and product_filter.public and request.is_first_page and not product_filter.search
+    if hot and cache.listing_seconds() > 0:
         arguments = {"filter": product_filter.canonical(), "sort": sort.canonical(), "first": request.size}
         key = cache.listing_key(arguments)
         page = cache.cached_listing(key, lambda: make_listing().page(request))
