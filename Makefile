@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/ocg
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+# Test processes (pytest-xdist): each has its own PostgreSQL and Redis databases.
+TEST_WORKERS ?= 3
 
 .PHONY: install run test lint bench services schema
 
@@ -26,7 +28,7 @@ services:
 	infra/local/start-services.sh
 
 test: install services
-	SECRET_KEY=test-only-secret-key-of-at-least-32-bytes ALLOWED_HOSTS=testserver,localhost,127.0.0.1 EVENT_STORE_POOL_SIZE=2 DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest $(PYTEST_ARGS)
+	SECRET_KEY=test-only-secret-key-of-at-least-32-bytes ALLOWED_HOSTS=testserver,localhost,127.0.0.1 EVENT_STORE_POOL_SIZE=2 DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: install
 	$(PY) -m ruff check .

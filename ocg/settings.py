@@ -67,7 +67,8 @@ MIDDLEWARE = [
     "ocg.identity.social.SocialLoginErrorMiddleware",
 ]
 
-ROOT_URLCONF = "ocg.urls"
+# A benchmark's server adds its baseline views with a URL configuration of its own (ocg/catalog/bench/urls.py).
+ROOT_URLCONF = env("ROOT_URLCONF", "ocg.urls")
 ASGI_APPLICATION = "ocg.asgi.application"
 WSGI_APPLICATION = "ocg.wsgi.application"
 
@@ -177,6 +178,25 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Idempotency keys (ocg/spine/idempotency.py): answers are kept at least TTL (clients may retry for a day); a
+# request still in flight after IN_FLIGHT_TIMEOUT is presumed dead and its key may be taken over, so the
+# timeout must exceed the slowest write; the purge runs every PURGE_EVERY.
+IDEMPOTENCY = {
+    "TTL_SECONDS": env_int("IDEMPOTENCY_KEY_TTL_SECONDS", 24 * 3600),
+    "IN_FLIGHT_TIMEOUT_SECONDS": env_float("IDEMPOTENCY_IN_FLIGHT_TIMEOUT_SECONDS", 120.0),
+    "PURGE_EVERY_SECONDS": env_int("IDEMPOTENCY_PURGE_EVERY_SECONDS", 3600),
+}
+if IDEMPOTENCY["TTL_SECONDS"] < 24 * 3600:
+    raise ImproperlyConfigured("IDEMPOTENCY_KEY_TTL_SECONDS must be at least 86400: clients may retry for a day.")
+
+# Periodic jobs; django-celery-beat's DatabaseScheduler copies these into its tables when beat starts.
+CELERY_BEAT_SCHEDULE = {
+    "spine.purge_idempotency_keys": {
+        "task": "ocg.spine.tasks.purge_idempotency_keys",
+        "schedule": float(IDEMPOTENCY["PURGE_EVERY_SECONDS"]),
+    },
+}
+
 AUTH_USER_MODEL = "identity.User"
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -260,10 +280,19 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "OCG WebStore <no-reply@ocg.examp
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", STOREFRONT_URL)
 CORS_ALLOW_CREDENTIALS = False
-# Only the API answers cross-origin; the storefront sends its token and a request id and may read both back.
+# Only the API answers cross-origin; the storefront sends its token, a request id and idempotency keys, and may
+# read back the request id, Retry-After and whether an answer was replayed.
 CORS_URLS_REGEX = r"^/(graphql|api/)"
-CORS_ALLOW_HEADERS = ["accept", "authorization", "content-type", "user-agent", "x-requested-with", "x-request-id"]
-CORS_EXPOSE_HEADERS = ["x-request-id", "retry-after"]
+CORS_ALLOW_HEADERS = [
+    "accept",
+    "authorization",
+    "content-type",
+    "user-agent",
+    "x-requested-with",
+    "x-request-id",
+    "idempotency-key",
+]
+CORS_EXPOSE_HEADERS = ["x-request-id", "retry-after", "idempotent-replayed"]
 # Requests allowed per window, by scope; auth endpoints are stricter.
 RATE_LIMITS = {
     "ip": (env_int("RATE_LIMIT_IP_PER_MINUTE", 600), 60),
@@ -315,6 +344,9 @@ AWS_S3_FILE_OVERWRITE = False
 MEDIA_PUBLIC_BASE_URL = env("MEDIA_PUBLIC_BASE_URL")
 UPLOAD_TICKET_SECONDS = env_int("UPLOAD_TICKET_SECONDS", 600)
 CATALOG_IMAGE_MAX_BYTES = env_int("CATALOG_IMAGE_MAX_BYTES", 10 * 1024 * 1024)
+# How long a product page and a hot listing page may stay in the cache (they are never served stale).
+CATALOG_DETAIL_CACHE_SECONDS = env_int("CATALOG_DETAIL_CACHE_SECONDS", 600)
+CATALOG_LISTING_CACHE_SECONDS = env_int("CATALOG_LISTING_CACHE_SECONDS", 60)
 # WhiteNoise serves /static/ from the app itself (admin assets); a CDN can sit in front in production.
 STORAGES = {
     "default": (

@@ -1,13 +1,32 @@
+import re
+
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_safe
+from django.views.static import serve
 
 from ocg.api import api
 from ocg.identity.views import jwks
 from ocg.spine.docpages import docs_page
 from ocg.spine.graphql import OCGGraphQLView
 from ocg.spine.health import healthz, readyz
+from ocg.spine.uploads import uses_s3
+
+
+@require_safe
+def media(request: HttpRequest, path: str) -> HttpResponse:
+    """Embedded mode's uploaded files from MEDIA_ROOT (Django's `serve` refuses paths that leave it and
+    guesses the type from the name); with S3 the files are S3's to serve."""
+    if uses_s3():
+        raise Http404
+    response = serve(request, path, document_root=settings.MEDIA_ROOT)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -17,4 +36,5 @@ urlpatterns = [
     path(".well-known/jwks.json", jwks, name="jwks"),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    re_path(rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.+)$", media, name="media"),
 ]

@@ -19,6 +19,35 @@ FORBID_ORM = os.environ.get("OCG_TEST_FORBID_ORM") == "1"
 ORM_MODULES = ("django.db.models", "django.db.backends")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist each worker gets a Redis database of its own, as pytest-django gives it a
+    PostgreSQL database of its own: rate-limit counters, throttles and caches would otherwise be shared.
+    Set before anything connects (Django's cache, Celery and the channel layer connect lazily), and in the
+    environment too, for the servers and workers tests start as subprocesses."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker or FORBID_ORM:
+        return
+    from django.conf import settings
+
+    if not settings.REDIS_URL:
+        return
+    url = redis_url_for_worker(settings.REDIS_URL, int(worker.removeprefix("gw")))
+    settings.REDIS_URL = url
+    settings.CELERY_BROKER_URL = url
+    settings.CACHES["default"]["LOCATION"] = url
+    settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [url]
+    os.environ["REDIS_URL"] = url
+
+
+def redis_url_for_worker(url: str, worker: int) -> str:
+    """The same server, database number base + 1 + worker (Redis has 16 by default)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{(base + 1 + worker) % 16}"))
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if FORBID_ORM:
         loaded = [name for name in ORM_MODULES if name in sys.modules]

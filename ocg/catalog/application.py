@@ -21,7 +21,6 @@ from ocg.catalog.domain import (
     CategoryNotFound,
     CategorySlug,
     Designer,
-    DesignerNotFound,
     DesignerSlug,
     InvalidCategory,
     InvalidProduct,
@@ -40,6 +39,7 @@ from ocg.catalog.domain import (
     stock_id,
 )
 from ocg.catalog.domain.category import MAX_DEPTH
+from ocg.catalog.domain.designer import InvalidDesigner
 from ocg.catalog.domain.product import SLUG_MAX_LENGTH, product_history_entry
 from ocg.spine.domain.money import Money
 from ocg.spine.eventstore import ContextApplication, command
@@ -231,8 +231,8 @@ class CatalogApplication(ContextApplication):
     def product_history(self, product_id: UUID) -> list[dict[str, Any]]:
         """Every event of the product, oldest first: who changed what, when (for staff)."""
         events = list(self.repository.event_store.get(product_id))
-        if not events:
-            raise ProductNotFound(f"No product {product_id}.", product_id=product_id)
+        if not events or not isinstance(events[0], Product.Created):
+            raise ProductNotFound(f"No product {product_id}.", field="id", product_id=product_id)
         return [product_history_entry(domain_event) for domain_event in events]
 
     def product_owner(self, product_id: UUID) -> UUID:
@@ -302,7 +302,7 @@ class CatalogApplication(ContextApplication):
             designer = self.repository.get(designer_id)
         except AggregateNotFoundError:
             if not name:
-                raise DesignerNotFound("Give the designer's public name.", field="name") from None
+                raise InvalidDesigner("A new designer profile needs a public name.", field="name") from None
             self.save(*self._new_designer(designer_id, actor_id, name, bio or ""))
             return
         designer.update_profile(actor_id, name=name, bio=bio)

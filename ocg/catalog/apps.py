@@ -29,6 +29,7 @@ class CatalogConfig(contexts.ContextConfig):
         "projection_lag": "ocg.catalog.bench.projection_lag.run",
         "relay": "ocg.catalog.bench.relay.run",
         "rebuild": "ocg.catalog.bench.rebuild.run",
+        "catalog": "ocg.catalog.bench.catalog.run",
     }
     demo_data = "ocg.catalog.seed"
 

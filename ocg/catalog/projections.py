@@ -66,6 +66,7 @@ class _Batch:
         }
         self.categories = {row.id: row for row in CategoryView.objects.filter(id__in=category_ids)}
         self.touched_products: set[UUID] = set()  # since the last flush
+        self.missing: set[UUID] = set()  # designers and categories looked up and not found
         self.touched_designers: set[UUID] = set()
         self.dirty: dict[str, set[Any]] = {"product": set(), "variant": set(), "image": set()}
         self.dirty_categories: set[UUID] = set()
@@ -81,17 +82,22 @@ class _Batch:
         if category_id is None:
             return None
         row = self.categories.get(category_id)
-        if row is None:
+        if row is None and category_id not in self.missing:
             row = CategoryView.objects.filter(id=category_id).first()
-            if row is not None:
+            if row is None:
+                self.missing.add(category_id)
+            else:
                 self.categories[category_id] = row
         return row
 
     def designer(self, designer_id: UUID) -> DesignerView | None:
+        """None for a designer with no profile (yet): remembered, so their products cost no query each."""
         row = self.designers.get(designer_id)
-        if row is None:
+        if row is None and designer_id not in self.missing:
             row = DesignerView.objects.filter(id=designer_id).first()
-            if row is not None:
+            if row is None:
+                self.missing.add(designer_id)
+            else:
                 self.designers[designer_id] = row
         return row
 

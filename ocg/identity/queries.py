@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from uuid import UUID
 
-from ocg.identity.models import User
+from ocg.identity.models import Role, User
 
 
 def user_id_by_email(email: str) -> UUID | None:
@@ -22,10 +21,12 @@ class Profile:
     display_name: str
 
 
-def public_profiles(ids: Iterable[UUID]) -> dict[UUID, Profile]:
-    """Active accounts' public profiles by id, in one query; unknown and disabled ids are left out."""
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    rows = User.objects.filter(pk__in=wanted, is_active=True).values_list("id", "display_name")
-    return {user_id: Profile(id=user_id, display_name=display_name) for user_id, display_name in rows}
+def active_designer(user_id: UUID) -> Profile | None:
+    """The public profile of an active designer account, or None: staff list and create products only for one."""
+    row = User.objects.filter(pk=user_id, is_active=True, role=Role.DESIGNER).values_list("id", "display_name").first()
+    return Profile(id=row[0], display_name=row[1]) if row else None
+
+
+def contact_email(user_id: UUID) -> str | None:
+    """Where to mail an active account (a designer's order and stock notices); None for unknown or disabled ones."""
+    return User.objects.filter(pk=user_id, is_active=True).values_list("email", flat=True).first()

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from ocg.spine.models import FollowerStall, ProjectionPosition, SkippedEvent
+from ocg.spine.models import FollowerStall, IdempotencyRecord, ProjectionPosition, SkippedEvent
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -39,3 +39,14 @@ class SkippedEventAdmin(ReadOnlyAdmin):
     list_filter = ["follower", "source", "operator"]
     search_fields = ["follower", "originator_id", "reason"]
     date_hierarchy = "skipped_at"
+
+
+@admin.register(IdempotencyRecord)
+class IdempotencyRecordAdmin(ReadOnlyAdmin):
+    """Keys clients sent with writes, to look into a reported double request; the stored body is not shown."""
+
+    list_display = ["created_at", "scope", "key", "state", "status", "completed_at"]
+    list_filter = ["state", "status"]
+    search_fields = ["scope", "key"]
+    date_hierarchy = "created_at"
+    exclude = ["body"]

@@ -26,6 +26,8 @@ API_PREFIXES = ("/graphql", "/api/")
 GRAPHQL_PATH = "/graphql"
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+# Views that read their body as a stream, under a limit of their own (an upload ticket's), not MAX_REQUEST_BYTES.
+STREAMED_BODY_PREFIXES = ("/api/uploads/",)
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -107,7 +109,7 @@ def payload_too_large(path: str | None = None) -> JsonResponse:
 def body_too_large(request: HttpRequest) -> bool:
     """Content-Length is checked first; a chunked body is measured by Django when it is first read."""
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-    if limit is None or request.method not in BODY_METHODS:
+    if limit is None or request.method not in BODY_METHODS or request.path.startswith(STREAMED_BODY_PREFIXES):
         return False
     try:
         if int(request.META.get("CONTENT_LENGTH") or 0) > limit:

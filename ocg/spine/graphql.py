@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import graphene
+from graphene.utils.props import props
 from graphene_django.views import GraphQLView
 
 from ocg.spine.errors import PermissionDenied, Unauthenticated, as_error_dict, is_domain_error
 from ocg.spine.eventstore import tracking_written_positions
 from ocg.spine.graphql_errors import format_error as format_graphql_error
 from ocg.spine.graphql_limits import LimitedGraphQLViewMixin
+from ocg.spine.idempotency import note_error_codes
 from ocg.spine.permissions import has_permission
 from ocg.spine.projections import wait_for_projection
 
@@ -51,9 +53,15 @@ class DomainMutation(graphene.Mutation):
 
     Subclasses declare `permission` and implement `perform(info, **input)` returning the result,
     or a `Written` (see `read_your_write`) when the result comes from a projection.
+
+    `idempotent = True` adds an optional `idempotencyKey: String` argument (the `Idempotency-Key` header
+    works on any mutation sent alone); `idempotency_required = True` also makes a missing key a 400.
+    See ocg/spine/idempotency.py.
     """
 
     permission: ClassVar[str | None] = None
+    idempotent: ClassVar[bool] = False
+    idempotency_required: ClassVar[bool] = False
 
     errors = graphene.List(graphene.NonNull(Error), required=True)
     pending = graphene.Boolean(
@@ -66,7 +74,17 @@ class DomainMutation(graphene.Mutation):
         abstract = True
 
     @classmethod
+    def __init_subclass_with_meta__(cls, arguments: dict[str, Any] | None = None, **options: Any) -> None:
+        if cls.idempotent or cls.idempotency_required:
+            if not arguments:
+                declared = getattr(cls, "Arguments", None)
+                arguments = props(declared) if declared else {}
+            arguments = {**arguments, "idempotency_key": idempotency_key_argument(cls.idempotency_required)}
+        super().__init_subclass_with_meta__(arguments=arguments, **options)
+
+    @classmethod
     def mutate(cls, root: Any, info: graphene.ResolveInfo, **arguments: Any) -> DomainMutation:
+        arguments.pop("idempotency_key", None)
         try:
             cls.check_permission(info.context.user)
             with tracking_written_positions():
@@ -74,6 +92,7 @@ class DomainMutation(graphene.Mutation):
         except Exception as error:
             if not is_domain_error(error):
                 raise
+            note_error_codes(info.context, [error.code])  # type: ignore[attr-defined]
             return cls(result=None, pending=False, errors=[as_error_dict(error)])
         if not isinstance(result, Written):
             return cls(result=result, pending=False, errors=[])
@@ -92,6 +111,14 @@ class DomainMutation(graphene.Mutation):
     @classmethod
     def perform(cls, info: graphene.ResolveInfo, **arguments: Any) -> Any:
         raise NotImplementedError
+
+
+def idempotency_key_argument(required: bool) -> graphene.String:
+    need = "Required" if required else "Optional"
+    return graphene.String(
+        description=f"{need}: a unique value (a UUID) for this operation, the same on each retry of it; the "
+        "first answer is replayed to retries. Or send it as the Idempotency-Key header."
+    )
 
 
 class AggregateMutation(DomainMutation):

@@ -75,3 +75,35 @@ class SkippedEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.follower} skipped {self.source} {self.position}"
+
+
+class IdempotencyRecord(models.Model):
+    """One caller's idempotency key: claimed while its first request runs, then that request's whole answer.
+
+    The claim is a row inserted and committed on its own before the work starts, so the unique (scope, key)
+    makes any other request's INSERT of the key fail rather than run the work too. `claim` names the request
+    holding the key; only that request may complete or release it, even after a takeover.
+    """
+
+    class State(models.TextChoices):
+        IN_FLIGHT = "in_flight"
+        COMPLETED = "completed"
+
+    scope = models.CharField(max_length=100, help_text="Whose key this is (`user:<id>`).")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the request's method, path and body.")
+    state = models.CharField(max_length=20, choices=State.choices)
+    claim = models.UUIDField()
+    status = models.PositiveSmallIntegerField(null=True)
+    body = models.BinaryField(null=True)
+    content_type = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(help_text="When the request now holding the key took it.")
+    completed_at = models.DateTimeField(null=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="unique_idempotency_scope_key")]
+        indexes = [models.Index(fields=["claimed_at"], name="idempotency_claimed_at")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}: {self.state}"

@@ -20,6 +20,7 @@ from ninja.parser import Parser
 from ocg.spine.domain import DomainError
 from ocg.spine.errors import CODE_BY_STATUS, domain_error_body, http_status, rest_error_body
 from ocg.spine.gateway import is_json_content
+from ocg.spine.idempotency import WRITE_METHODS, document_key, idempotent_operation
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +93,14 @@ def client_field(loc: tuple) -> str | None:
     return ".".join(str(part) for part in loc) or None
 
 
+def client_loc(loc: tuple, renamed: dict[tuple, tuple]) -> tuple:
+    """A flattened schema's field as the client named it, with whatever lies inside it (a list's index)."""
+    for size in range(len(loc), 0, -1):
+        if loc[:size] in renamed:
+            return (*renamed[loc[:size]], *loc[size:])
+    return loc
+
+
 def field_error(loc: tuple, error_type: str, message: str) -> dict[str, Any]:
     if error_type in OBJECT_EXPECTED:
         message = "Expected a JSON object."
@@ -106,6 +115,8 @@ class OCGNinjaAPI(NinjaAPI):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("parser", JsonBodyParser())
         super().__init__(**kwargs)
+        # Every write honours an Idempotency-Key, around the operation's whole answer (ocg/spine/idempotency.py).
+        self.add_decorator(idempotent_operation, mode="view")
 
     def set_default_exception_handlers(self) -> None:
         self.add_exception_handler(ValidationError, self.validation_failed)
@@ -125,7 +136,7 @@ class OCGNinjaAPI(NinjaAPI):
             single = getattr(model, "__read_from_single_attr__", None)
             renamed = getattr(model, "__ninja_flatten_map_reverse__", {})
             for item in context.pydantic_validation_error.errors(include_url=False, include_context=False):
-                loc = tuple(renamed.get(item["loc"], item["loc"]))
+                loc = client_loc(tuple(item["loc"]), renamed)
                 if single and loc[:1] == (single,):
                     loc = loc[1:]
                 errors.append({"loc": (model.__ninja_param_source__, *loc), "type": item["type"], "msg": item["msg"]})
@@ -175,6 +186,8 @@ class OCGNinjaAPI(NinjaAPI):
             for method, operation in path_item.items():
                 if method in HTTP_METHODS:
                     add_common_responses(operation)
+                if method.upper() in WRITE_METHODS:
+                    document_key(operation, ERROR_REF)
         return schema
 
 

@@ -110,13 +110,32 @@ def receive_local_upload(token: str, request: HttpRequest) -> StoredObject:
     content_type = request.META.get("CONTENT_TYPE", "").split(";", 1)[0].strip().lower()
     if content_type != claims["type"]:
         raise UploadError(f"Send the file with Content-Type: {claims['type']}.", field="contentType")
-    body = request.body
-    if not 0 < len(body) <= claims["max"]:
-        raise UploadError(f"The file must be 1 to {claims['max']} bytes.", field="file")
+    body = read_limited(request, claims["max"])
+    used = UploadError("This upload ticket was already used.", field="ticket")
     if default_storage.exists(claims["key"]):
-        raise UploadError("This upload ticket was already used.", field="ticket")
-    default_storage.save(claims["key"], ContentFile(body))
+        raise used
+    saved = default_storage.save(claims["key"], ContentFile(body))
+    if saved != claims["key"]:
+        # Two uploads raced past the check: the storage kept the first under the key and renamed this one.
+        default_storage.delete(saved)
+        raise used
     return StoredObject(key=claims["key"], size=len(body), content_type=content_type)
+
+
+def read_limited(request: HttpRequest, limit: int) -> bytes:
+    """The body, 1 to `limit` bytes. Read from the stream: a ticket may allow more than Django's
+    in-memory request limit (which `request.body` enforces), and a larger body is never read whole."""
+    refused = UploadError(f"The file must be 1 to {limit} bytes.", field="file")
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:
+        raise refused
+    body = request.read(limit + 1)
+    if not 0 < len(body) <= limit:
+        raise refused
+    return body
 
 
 def inspect(key: str) -> StoredObject:

@@ -266,3 +266,24 @@ def test_embedded_png_under_a_jpeg_ticket_is_refused_at_attach(catalog, local_st
     put_locally(ticket, image_bytes("PNG"))
 
     assert_refused(catalog, product_id, ticket.key, InvalidProduct, "invalid")
+
+
+def test_embedded_upload_over_http_then_attach(catalog, local_storage, client):
+    """The same flow a browser runs in embedded mode: PUT the bytes to the ticket's URL, attach the key."""
+    product_id = new_product(catalog)
+    ticket = ticket_for(catalog, product_id, "image/jpeg")
+    data = image_bytes(size=(90, 120))
+
+    refused = client.put(ticket.url, data=image_bytes("PNG"), content_type="image/png")
+    stored = client.put(ticket.url, data=data, content_type="image/jpeg")
+    again = client.put(ticket.url, data=data, content_type="image/jpeg")
+
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["field"] == "contentType"
+    assert stored.status_code == 201
+    assert stored.json() == {"key": ticket.key, "size": len(data), "content_type": "image/jpeg"}
+    assert again.status_code == 400 and again.json()["errors"][0]["field"] == "ticket"
+    attach(catalog, product_id, ticket.key)
+    [attached] = attached_events(catalog, product_id)
+    assert (attached.width, attached.height, attached.size_bytes) == (90, 120, len(data))
+    assert client.get(uploads.public_url(ticket.key)).status_code == 200

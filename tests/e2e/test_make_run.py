@@ -32,7 +32,12 @@ SERVICE_VARIABLES = (
     "OCG_VAR_DIR",
     "EVENT_STORE_SQLITE_PATH",
 )
-PRODUCTS_QUERY = "{ productCount products(first: 3) { name price { amount currency } } }"
+PRODUCTS_QUERY = """{
+  products(first: 3, filter: {currency: "EUR"}, sort: {field: PRICE}) {
+    totalCount
+    edges { node { name price { amount currency } thumbnail { url width height } } }
+  }
+}"""
 
 
 def clean_checkout(destination: Path) -> None:
@@ -137,7 +142,7 @@ def test_make_run_serves_the_seeded_demo_store(make_run):
     assert ready.status_code == 200, ready.text
     body = ready.json()
     assert body["status"] == "ok"
-    assert "catalog_products" in body["projection_lag"]
+    assert "catalog" in body["projection_lag"]
 
     answer = httpx.post(
         f"{base}/graphql", json={"query": PRODUCTS_QUERY}, timeout=10, headers={"X-Request-ID": "run-graphql"}
@@ -145,10 +150,9 @@ def test_make_run_serves_the_seeded_demo_store(make_run):
     assert answer.status_code == 200, answer.text
     result = answer.json()
     assert "errors" not in result, result
-    assert result["data"]["productCount"] == 6
-    products = result["data"]["products"]
-    assert len(products) == 3
-    assert all(product["price"]["currency"] == "EUR" for product in products)
+    products = [edge["node"] for edge in result["data"]["products"]["edges"]]
+    assert len(products) == 3 and result["data"]["products"]["totalCount"] >= 3
+    assert all(product["price"]["currency"] == "EUR" and product["thumbnail"] for product in products)
 
     # A task queued by a request runs inside the process (eager Celery on the in-memory broker).
     sent = httpx.post(

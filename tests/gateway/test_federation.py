@@ -1,10 +1,10 @@
 """The schema is a federation subgraph: its SDL declares the entity keys and `_entities` resolves them."""
 
-from decimal import Decimal
 from uuid import uuid4
 
-from ocg.catalog.projections import ProductProjection
+from ocg.catalog.projections import CatalogProjection
 from ocg.spine.projections import ProjectionRunner
+from tests.spine.workload import create_product
 
 ENTITIES = """
 query($representations: [_Any!]!) {
@@ -12,8 +12,14 @@ query($representations: [_Any!]!) {
 }"""
 
 
-def post(client, query, **variables):
-    response = client.post("/graphql", {"query": query, "variables": variables}, content_type="application/json")
+def post(client, query, *, user=None, **variables):
+    headers = {}
+    if user is not None:
+        from ocg.identity import tokens
+
+        headers["HTTP_AUTHORIZATION"] = f"Bearer {tokens.issue_token_pair(user, 'password')['access']}"
+    body = {"query": query, "variables": variables}
+    response = client.post("/graphql", body, content_type="application/json", **headers)
     assert response.status_code == 200, response.content
     return response.json()
 
@@ -25,24 +31,27 @@ def test_the_service_sdl_declares_product_as_an_entity(client):
     assert '@link(url: "https://specs.apollo.dev/federation/v2.3"' in sdl
 
 
-def test_entities_resolve_products_by_reference(client, catalog):
-    product = catalog.create_product("Silk Gown", Decimal("2400.00"), "EUR")
-    ProjectionRunner(ProductProjection()).catch_up()
+def test_entities_resolve_products_by_reference_for_those_who_may_see_them(client, catalog):
+    from ocg.identity.models import User
 
-    body = post(
-        client,
-        ENTITIES,
-        representations=[
-            {"__typename": "Product", "id": str(product)},
-            {"__typename": "Product", "id": str(uuid4())},
-        ],
-    )
+    product = create_product(catalog, "Silk Gown", "2400.00")
+    ProjectionRunner(CatalogProjection()).catch_up()
+    staff = User.objects.create_superuser("staff@example.com", "a-long-password")
+    representations = [
+        {"__typename": "Product", "id": str(product)},
+        {"__typename": "Product", "id": str(uuid4())},
+    ]
+
+    body = post(client, ENTITIES, user=staff, representations=representations)
 
     assert "errors" not in body
     assert body["data"]["_entities"] == [
         {"id": str(product), "name": "Silk Gown", "price": {"amount": "2400.00", "currency": "EUR"}},
         None,
     ]
+    # A draft is its designer's and staff's: another subgraph asking anonymously learns nothing of it.
+    anonymous = post(client, ENTITIES, representations=representations)
+    assert "errors" not in anonymous and anonymous["data"] == {"_entities": [None, None]}
 
 
 def test_a_malformed_reference_is_a_clear_client_error(client, transactional_db):

@@ -27,20 +27,35 @@ def measure(query, variables=None, operation_name=None):
 @pytest.mark.parametrize(
     ("query", "variables", "depth", "cost"),
     [
-        ("{ productCount }", None, 1, 1),
-        ("{ products(first: 10) { id name } }", None, 2, 1 + 10 * 2),
-        ("{ products { id price { amount currency } } }", None, 3, 1 + 20 * (1 + 1 + 2)),
-        ("query($n: Int!) { products(first: $n) { id } }", {"n": 50}, 2, 1 + 50),
-        ("query($n: Int = 7) { products(first: $n) { id } }", None, 2, 1 + 7),
-        ("query($n: Int) { products(first: $n) { id } }", None, 2, 1 + 20),
+        ('{ product(slug: "coat") { id name } }', None, 2, 1 + 2),
+        # A connection's page size pays for its edges once: edges (1) + node (1) + the node's fields.
+        ("{ products(first: 10) { edges { node { id name } } } }", None, 4, 1 + 10 * (1 + 1 + 2)),
         (
-            "{ products(first: 3) { ...P } } "
+            "{ products { edges { node { id price { amount currency } } } } }",
+            None,
+            5,
+            1 + 20 * (1 + 1 + 1 + (1 + 2)),
+        ),
+        ("query($n: Int!) { products(first: $n) { edges { node { id } } } }", {"n": 50}, 4, 1 + 50 * 3),
+        ("query($n: Int = 7) { products(first: $n) { edges { node { id } } } }", None, 4, 1 + 7 * 3),
+        ("query($n: Int) { products(first: $n) { edges { node { id } } } }", None, 4, 1 + 20 * 3),
+        ("{ products(first: 5) { totalCount pageInfo { hasNextPage } } }", None, 3, 1 + 5 * (1 + 1 + 1)),
+        ('{ products(last: 3, before: "x") { edges { cursor } } }', None, 3, 1 + 3 * (1 + 1)),
+        ("{ products(first: 2, last: 6) { edges { cursor } } }", None, 3, 1 + 6 * (1 + 1)),
+        (
+            "{ products(first: 3) { edges { node { ...P } } } } "
             "fragment P on Product { id price { ...M } } fragment M on Money { amount }",
             None,
-            3,
-            1 + 3 * (1 + 2),
+            5,
+            1 + 3 * (1 + 1 + 1 + (1 + 1)),
         ),
-        ("{ products(first: 2) { ... on Product { id name } } __typename }", None, 2, 1 + 2 * 2),
+        (
+            "{ products(first: 2) { edges { node { ... on Product { id name } } } } __typename }",
+            None,
+            4,
+            1 + 2 * (1 + 1 + 2),
+        ),
+        ("{ categories { id name } }", None, 2, 1 + DEFAULT_LIST_SIZE * 2),
         ("{ _entities(representations: []) { ... on Product { id } } }", None, 2, 1 + DEFAULT_LIST_SIZE),
     ],
 )
@@ -51,14 +66,14 @@ def test_cost_model(query, variables, depth, cost):
 
 def test_fragment_fan_out_is_measured_once_per_fragment():
     fragments = " ".join(f"fragment F{i} on Product {{ ...F{i + 1} ...F{i + 1} }}" for i in range(30))
-    query = "{ products(first: 1) { ...F0 } } " + fragments + " fragment F30 on Product { id }"
-    assert measure(query).cost == 1 + 2**30
+    query = "{ products(first: 1) { edges { node { ...F0 } } } } " + fragments + " fragment F30 on Product { id }"
+    assert measure(query).cost == 1 + (1 + (1 + 2**30))
 
 
 def test_a_too_deep_query_is_refused_before_execution(client, transactional_db, settings):
     settings.GRAPHQL_MAX_DEPTH = 2
     with CaptureQueriesContext(connection) as queries:
-        response = post(client, "{ products(first: 1) { price { amount } } }")
+        response = post(client, "{ products(first: 1) { pageInfo { hasNextPage } } }")
 
     assert response.status_code == 400
     [error] = response.json()["errors"]
@@ -70,31 +85,36 @@ def test_a_too_deep_query_is_refused_before_execution(client, transactional_db, 
 
 def test_depth_counts_through_fragments(client, settings):
     settings.GRAPHQL_MAX_DEPTH = 2
-    query = "{ ...Q } fragment Q on Query { products(first: 1) { ...P } } fragment P on Product { price { amount } }"
+    query = (
+        "{ ...Q } fragment Q on Query { products(first: 1) { ...P } } "
+        "fragment P on ProductConnection { edges { node { id } } }"
+    )
     assert post(client, query).json()["errors"][0]["extensions"]["code"] == "query_too_deep"
 
 
 def test_a_huge_page_is_refused_by_cost_before_any_sql(client, transactional_db, settings):
     with CaptureQueriesContext(connection) as queries:
-        response = post(client, "query($n: Int!) { products(first: $n) { id name } }", {"n": 100_000})
+        response = post(
+            client, "query($n: Int!) { products(first: $n) { edges { node { id name } } } }", {"n": 100_000}
+        )
 
     body = response.json()
     assert response.status_code == 400
     assert body["errors"][0]["extensions"]["code"] == "query_too_costly"
-    assert "200001" in body["errors"][0]["message"] and str(settings.GRAPHQL_MAX_COST) in body["errors"][0]["message"]
-    assert body["extensions"]["cost"] == {"requested": 200_001, "maximum": settings.GRAPHQL_MAX_COST}
+    assert "400001" in body["errors"][0]["message"] and str(settings.GRAPHQL_MAX_COST) in body["errors"][0]["message"]
+    assert body["extensions"]["cost"] == {"requested": 400_001, "maximum": settings.GRAPHQL_MAX_COST}
     assert len(queries) == 0
 
 
 def test_the_cost_of_a_query_that_ran_is_reported(client, transactional_db, settings):
-    body = post(client, "{ products(first: 5) { id name } productCount }").json()
-    assert body["data"]["productCount"] == 0
-    assert body["extensions"] == {"cost": {"requested": 1 + 5 * 2 + 1, "maximum": settings.GRAPHQL_MAX_COST}}
+    body = post(client, '{ products(first: 5) { edges { node { id name } } } product(slug: "coat") { id } }').json()
+    assert body["data"] == {"products": {"edges": []}, "product": None}
+    assert body["extensions"] == {"cost": {"requested": 1 + 5 * 4 + 2, "maximum": settings.GRAPHQL_MAX_COST}}
 
 
 def test_only_the_chosen_operation_is_measured(client, settings):
     settings.GRAPHQL_MAX_COST = 50
-    query = "query Small { __typename productCount } query Big { products(first: 100) { id } }"
+    query = "query Small { __typename } query Big { products(first: 100) { edges { node { id } } } }"
     assert post(client, query, operation_name="Big").json()["errors"][0]["extensions"]["code"] == "query_too_costly"
     small = post(client, query, operation_name="Small")
     assert small.status_code == 200, small.content
@@ -119,7 +139,7 @@ def test_introspection_is_allowed_in_debug(client, settings):
 
 
 def test_a_query_too_big_to_parse_is_refused_cleanly(client):
-    response = post(client, "{ " + "productCount " * 20_000 + "}")
+    response = post(client, "{ " + "__typename " * 20_000 + "}")
     assert response.status_code == 400
     assert "Traceback" not in response.content.decode()
     assert response.json()["errors"][0]["message"]

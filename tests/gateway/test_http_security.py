@@ -84,7 +84,8 @@ def test_a_session_cookie_without_csrf_token_is_not_honoured_on_api_writes(shopp
 
     response = post_graphql(browser, ME)
     create = post_graphql(
-        browser, 'mutation { productCreate(input: {name: "X", price: "1.00", currency: "EUR"}) { errors { code } } }'
+        browser,
+        'mutation { productCreate(input: {name: "X", price: {amount: "1.00", currency: "EUR"}}) { errors { code } } }',
     )
 
     assert response.status_code == 200

@@ -3,16 +3,19 @@
 The tables below are the contract: a new mutation or endpoint fails these tests until someone decides who
 may call it. "open" means the permission gate lets the caller through (the answer may still be a
 validation error); "sign_in" means anonymous callers are refused as unauthenticated; "catalog" means only
-designers and staff get through.
+designers and staff get through; "staff" means staff only.
 """
 
+import re
 from decimal import Decimal
+from uuid import uuid4
 
 import pytest
 
 from ocg.identity.models import Role, User
 from ocg.identity.tokens import issue_token_pair
 from ocg.schema import schema
+from ocg.spine.domain.money import Money
 
 ROLES = ("anonymous", Role.CUSTOMER, Role.DESIGNER, Role.ADMIN)
 GATE_CODES = {"unauthenticated", "permission_denied"}
@@ -26,8 +29,33 @@ MUTATIONS = {
     "passwordlessRequest": ("open", 'passwordlessRequest(email: "nobody@example.com")'),
     "passwordlessVerify": ("open", 'passwordlessVerify(email: "nobody@example.com", code: "000000")'),
     "socialTokenExchange": ("open", 'socialTokenExchange(code: "not-a-code")'),
-    "productCreate": ("catalog", 'productCreate(input: {name: "Coat", price: "10.00", currency: "EUR"})'),
-    "productRename": ("catalog", 'productRename(id: "%(product)s", name: "Renamed")'),
+    "productCreate": ("catalog", 'productCreate(input: {name: "Matrix gown %(role)s"})'),
+    "productUpdate": ("catalog", 'productUpdate(id: "%(product)s", input: {name: "Renamed"})'),
+    "productPriceChange": (
+        "catalog",
+        'productPriceChange(id: "%(product)s", price: {amount: "12.00", currency: "EUR"})',
+    ),
+    "productPublish": ("catalog", 'productPublish(id: "%(product)s")'),
+    "productUnpublish": ("catalog", 'productUnpublish(id: "%(product)s")'),
+    "productArchive": ("catalog", 'productArchive(id: "%(product)s")'),
+    "productVariantAdd": (
+        "catalog",
+        'productVariantAdd(id: "%(product)s", input: {sku: "MATRIX-%(role)s", size: "M"})',
+    ),
+    "productVariantRemove": ("catalog", 'productVariantRemove(id: "%(product)s", sku: "MATRIX-NONE")'),
+    "productImageUploadUrl": ("catalog", 'productImageUploadUrl(id: "%(product)s", contentType: "image/jpeg")'),
+    "productImageAttach": ("catalog", 'productImageAttach(id: "%(product)s", key: "products/none/none.jpg")'),
+    "productImagesReorder": ("catalog", 'productImagesReorder(id: "%(product)s", imageIds: [])'),
+    "productImageRemove": (
+        "catalog",
+        'productImageRemove(id: "%(product)s", imageId: "00000000-0000-4000-8000-000000000000")',
+    ),
+    "categoryCreate": ("staff", 'categoryCreate(input: {name: "Matrix %(role)s"})'),
+    "categoryUpdate": ("staff", 'categoryUpdate(id: "00000000-0000-4000-8000-000000000000", input: {name: "Renamed"})'),
+    "stockReceive": ("catalog", 'stockReceive(sku: "MATRIX-NONE", quantity: 1)'),
+    "stockAdjust": ("catalog", 'stockAdjust(sku: "MATRIX-NONE", delta: 1, reason: "Stock-take")'),
+    "stockThresholdSet": ("catalog", 'stockThresholdSet(sku: "MATRIX-NONE", threshold: 1)'),
+    "designerProfileUpdate": ("catalog", 'designerProfileUpdate(input: {bio: "Matrix bio"})'),
 }
 
 REST = {
@@ -40,7 +68,32 @@ REST = {
     ("post", "/api/auth/passwordless/request"): ("open", {"email": "nobody@example.com"}),
     ("post", "/api/auth/passwordless/verify"): ("open", {"email": "nobody@example.com", "code": "000000"}),
     ("post", "/api/auth/social/exchange"): ("open", {"code": "not-a-code"}),
+    ("get", "/api/catalog/products"): ("open", None),
+    ("post", "/api/catalog/products"): ("catalog", {"name": "Matrix gown %(role)s"}),
     ("get", "/api/catalog/products/{product_id}"): ("open", None),
+    ("patch", "/api/catalog/products/{product_id}"): ("catalog", {"name": "Renamed"}),
+    ("put", "/api/catalog/products/{product_id}/price"): ("catalog", {"price": "12.00", "currency": "EUR"}),
+    ("post", "/api/catalog/products/{product_id}/publish"): ("catalog", None),
+    ("post", "/api/catalog/products/{product_id}/unpublish"): ("catalog", None),
+    ("post", "/api/catalog/products/{product_id}/archive"): ("catalog", None),
+    ("get", "/api/catalog/products/{product_id}/history"): ("staff", None),
+    ("post", "/api/catalog/products/{product_id}/variants"): ("catalog", {"sku": "MATRIX-%(role)s", "size": "M"}),
+    ("delete", "/api/catalog/products/{product_id}/variants/{sku}"): ("catalog", None),
+    ("post", "/api/catalog/products/{product_id}/images/upload-url"): ("catalog", {"content_type": "image/jpeg"}),
+    ("post", "/api/catalog/products/{product_id}/images"): ("catalog", {"key": "products/none/none.jpg"}),
+    ("put", "/api/catalog/products/{product_id}/images/order"): ("catalog", {"image_ids": []}),
+    ("delete", "/api/catalog/products/{product_id}/images/{image_id}"): ("catalog", None),
+    ("get", "/api/catalog/stock/{sku}"): ("catalog", None),
+    ("post", "/api/catalog/stock/{sku}/receive"): ("catalog", {"quantity": 1}),
+    ("post", "/api/catalog/stock/{sku}/adjust"): ("catalog", {"delta": 1, "reason": "Stock-take"}),
+    ("put", "/api/catalog/stock/{sku}/threshold"): ("catalog", {"threshold": 1}),
+    ("get", "/api/catalog/categories"): ("open", None),
+    ("post", "/api/catalog/categories"): ("staff", {"name": "Matrix %(role)s"}),
+    ("patch", "/api/catalog/categories/{category_id}"): ("staff", {"name": "Renamed"}),
+    ("get", "/api/catalog/designers"): ("open", None),
+    ("get", "/api/catalog/designers/{designer_id}"): ("open", None),
+    ("patch", "/api/catalog/designers/{designer_id}"): ("catalog", {"bio": "Matrix bio"}),
+    ("put", "/api/uploads/{ticket}"): ("open", None),
 }
 
 
@@ -49,6 +102,8 @@ def expected_through(rule: str, role: str) -> bool:
         return True
     if rule == "sign_in":
         return role != "anonymous"
+    if rule == "staff":
+        return role == Role.ADMIN
     return role in (Role.DESIGNER, Role.ADMIN)
 
 
@@ -59,7 +114,10 @@ def world(catalog, settings):
     users = {
         role: User.objects.create_user(f"{role}@matrix.example", "a-long-password-9", role=role) for role in ROLES[1:]
     }
-    product = catalog.create_product("Matrix coat", Decimal("10.00"), "EUR", designer_id=users[Role.DESIGNER].id)
+    designer_id = users[Role.DESIGNER].id
+    product = catalog.create_product(
+        designer_id=designer_id, actor_id=designer_id, name="Matrix coat", price=Money(Decimal("10.00"), "EUR")
+    )
     return {"users": users, "product": product}
 
 
@@ -108,9 +166,12 @@ def test_graphql_mutation_gate(client, world, name, role):
 def test_rest_operation_gate(client, world, method, path, role):
     rule, body = REST[(method, path)]
     url = path.replace("{product_id}", str(world["product"]))
+    url = url.replace("{designer_id}", str(world["users"][Role.DESIGNER].id))
+    url = re.sub(r"\{[a-z_]+\}", lambda _: str(uuid4()), url)
     kwargs = headers_for(world, role)
     if body is not None:
-        kwargs.update(data={k: v % {"role": role} for k, v in body.items()}, content_type="application/json")
+        data = {k: v % {"role": role} if isinstance(v, str) else v for k, v in body.items()}
+        kwargs.update(data=data, content_type="application/json")
     response = getattr(client, method)(url, **kwargs)
     code = response.json().get("code") if response.content and response.status_code >= 400 else None
     assert response.status_code < 500, response.content

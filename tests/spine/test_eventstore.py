@@ -1,11 +1,11 @@
 """The event store on PostgreSQL: one table per context, bounded retries of conflicting commands."""
 
-from decimal import Decimal
-
 import pytest
 
+from ocg.catalog.domain import Product
 from ocg.spine.errors import ConcurrencyConflict, http_status
 from ocg.spine.eventstore import command, events_table, written_positions
+from tests.spine.workload import create_product, head, logged, rename_product
 
 
 def test_each_context_writes_its_own_events_table(event_store):
@@ -15,16 +15,16 @@ def test_each_context_writes_its_own_events_table(event_store):
 
 
 def test_a_command_that_lost_a_race_is_retried_and_then_succeeds(catalog):
-    product_id = catalog.create_product("Coat", Decimal("10.00"), "EUR")
+    product_id = create_product(catalog, "Coat")
     stale = catalog.repository.get(product_id)
-    catalog.rename_product(product_id, "Changed meanwhile")
+    rename_product(catalog, product_id, "Changed meanwhile")
     attempts = []
 
     @command
     def rename(product_id, name):
         attempts.append(name)
         product = stale if len(attempts) == 1 else catalog.repository.get(product_id)
-        product.rename(name)
+        product.update_details(None, None, name=name)
         catalog.save(product)
 
     rename(product_id, "Final")
@@ -35,15 +35,15 @@ def test_a_command_that_lost_a_race_is_retried_and_then_succeeds(catalog):
 
 
 def test_a_command_that_keeps_conflicting_gives_up_with_a_clear_conflict(catalog, settings):
-    product_id = catalog.create_product("Coat", Decimal("10.00"), "EUR")
-    catalog.rename_product(product_id, "Changed meanwhile")
+    product_id = create_product(catalog, "Coat")
+    rename_product(catalog, product_id, "Changed meanwhile")
     attempts = []
 
     @command
     def rename_stale():
         attempts.append(1)
         stale = catalog.repository.get(product_id, version=1)
-        stale.rename(f"Attempt {len(attempts)}")
+        stale.update_details(None, None, name=f"Attempt {len(attempts)}")
         catalog.save(stale)
 
     with pytest.raises(ConcurrencyConflict) as raised:
@@ -55,9 +55,11 @@ def test_a_command_that_keeps_conflicting_gives_up_with_a_clear_conflict(catalog
 
 
 def test_commands_record_the_position_they_wrote_for_read_your_writes(catalog):
-    catalog.create_product("Coat", Decimal("10.00"), "EUR")
-    catalog.create_product("Dress", Decimal("10.00"), "EUR")
-    assert written_positions()["catalog"] == 2
+    create_product(catalog, "Coat")
+    first = written_positions()["catalog"]
+    assert first == head(catalog)
+    create_product(catalog, "Dress")
+    assert written_positions()["catalog"] == head(catalog) > first
 
 
 def test_an_insert_waits_for_any_earlier_uncommitted_insert_so_ids_commit_in_order(catalog):
@@ -76,7 +78,7 @@ def test_an_insert_waits_for_any_earlier_uncommitted_insert_so_ids_commit_in_ord
             f"INSERT INTO {table} (originator_id, originator_version, topic, state) VALUES (%s, 1, 'x', '')",
             (uuid.uuid4(),),
         )
-        writer = threading.Thread(target=catalog.create_product, args=("Coat", Decimal("10.00"), "EUR"))
+        writer = threading.Thread(target=create_product, args=(catalog, "Coat"))
         writer.start()
         waiting = False
         deadline = time.monotonic() + 10
@@ -90,7 +92,10 @@ def test_an_insert_waits_for_any_earlier_uncommitted_insert_so_ids_commit_in_ord
         in_flight.rollback()
     writer.join(timeout=10)
     assert waiting, "the command's insert did not wait for the earlier uncommitted insert"
-    assert catalog.recorder.max_notification_id() == 2
+    # The rolled-back row took id 1; the command's events follow it, none before it, none missing.
+    positions = [position for position, _ in logged(catalog)]
+    assert positions == list(range(2, head(catalog) + 1))
+    assert [e.name for _, e in logged(catalog) if isinstance(e, Product.Created)] == ["Coat"]
 
 
 def test_a_projection_misses_nothing_while_several_writers_commit_concurrently(catalog, run_projection):
@@ -99,11 +104,11 @@ def test_a_projection_misses_nothing_while_several_writers_commit_concurrently(c
 
     from ocg.catalog.models import ProductView
 
-    run_projection("catalog_products")
+    run_projection("catalog")
 
     def write(worker: int) -> None:
         for number in range(150):
-            catalog.create_product(f"Piece {worker}-{number}", Decimal("10.00"), "EUR")
+            create_product(catalog, f"Piece {worker}-{number}")
 
     writers = [threading.Thread(target=write, args=(worker,)) for worker in range(4)]
     for writer in writers:
@@ -121,13 +126,13 @@ def test_a_forked_child_builds_its_own_applications_and_leaves_the_parents_alone
 
     from ocg.spine.eventstore import applications
 
-    catalog.create_product("Coat", Decimal("10.00"), "EUR")
+    create_product(catalog, "Coat")
     read, write = os.pipe()
     child = os.fork()
     if child == 0:  # pragma: no cover - runs in the child
         try:
             own = applications.get("catalog")
-            own.create_product("Dress", Decimal("10.00"), "EUR")
+            create_product(own, "Dress")
             os.write(write, b"fresh" if own is not catalog else b"inherited")
         finally:
             os._exit(0)
@@ -135,5 +140,7 @@ def test_a_forked_child_builds_its_own_applications_and_leaves_the_parents_alone
     answer = os.read(read, 16)
     os.waitpid(child, 0)
     assert answer == b"fresh"
-    catalog.create_product("Skirt", Decimal("10.00"), "EUR")
-    assert catalog.recorder.max_notification_id() == 3
+    create_product(catalog, "Skirt")
+    created = [e.name for _, e in logged(catalog) if isinstance(e, Product.Created)]
+    assert created == ["Coat", "Dress", "Skirt"]
+    assert [position for position, _ in logged(catalog)] == list(range(1, head(catalog) + 1))

@@ -11,7 +11,6 @@ import logging
 import threading
 import uuid
 from collections.abc import Iterator
-from decimal import Decimal
 from typing import ClassVar
 
 import pytest
@@ -31,6 +30,7 @@ from ocg.spine.policies import PolicyRunner
 from ocg.spine.projections import Projection, ProjectionRunner
 from ocg.spine.relay import RELAY_FOLLOWER, Relay
 from tests.spine.kafka_helpers import wait_until
+from tests.spine.workload import create_product, head, new_product, rename_product
 
 POISON_NAME = "Bad\x00name"
 NAMES = "test_stall_names"  # the test projection's read model: a plain table, so the test owns its columns
@@ -45,16 +45,26 @@ class StrictNames(Projection):
     def handle(self, events):
         with connection.cursor() as cursor:
             for event in events:
-                if isinstance(event, Product.Created | Product.Renamed):
+                name = named(event)
+                if name is not None:
                     cursor.execute(
                         f"INSERT INTO {NAMES} (id, name) VALUES (%s, %s)"
                         " ON CONFLICT (id) DO UPDATE SET name = excluded.name",
-                        [event.originator_id, event.name],
+                        [event.originator_id, name],
                     )
 
     def clear(self) -> None:
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {NAMES}")
+
+
+def named(event) -> str | None:
+    """The product name an event gives, if it gives one."""
+    if isinstance(event, Product.Created):
+        return event.name
+    if isinstance(event, Product.DetailsUpdated):
+        return event.changes.get("name")
+    return None
 
 
 def names() -> dict[uuid.UUID, str]:
@@ -106,15 +116,18 @@ def run() -> Iterator:
 
 
 def create(catalog, *names: str) -> list[uuid.UUID]:
-    return [catalog.create_product(name, Decimal("10.00"), "EUR") for name in names]
+    return [create_product(catalog, name) for name in names]
 
 
-def save_renamed(catalog, name: str = POISON_NAME) -> uuid.UUID:
-    """A product created cleanly, then renamed to `name` without the checks: two events, the second bad."""
-    product = Product.create("Placeholder", Decimal("10.00"), "EUR")
-    product._renamed(name=name)
+def save_renamed(catalog, name: str = POISON_NAME) -> tuple[uuid.UUID, int]:
+    """A product created cleanly, then renamed to `name` without the checks: two events, the second bad.
+
+    Returns the product's id and the bad event's position (its creation is just before it).
+    """
+    product = new_product("Placeholder")
+    product._details_updated(actor_id=None, changes={"name": name})
     catalog.save(product)
-    return product.id
+    return product.id, head(catalog)
 
 
 def position(follower: str, source: str = "catalog") -> int:
@@ -131,38 +144,39 @@ def test_a_poison_event_stalls_its_projection_exactly_there_until_an_operator_sk
     client, catalog, projections, run, caplog
 ):
     caplog.set_level(logging.WARNING, logger="ocg.spine")
-    before = create(catalog, "One", "Two", "Three")  # positions 1-3
-    poison = save_renamed(catalog)  # 4 created cleanly, 5 renamed with a NUL
-    after = create(catalog, "Six", "Seven")  # 6-7
+    before = create(catalog, "One", "Two", "Three")
+    poison, bad = save_renamed(catalog)  # created cleanly at bad - 1, renamed with a NUL at bad
+    after = create(catalog, "Six", "Seven")
+    end = head(catalog)
     run(ProjectionRunner(StrictNames()))
     run(ProjectionRunner(Tally()))
 
     wait_until(lambda: FollowerStall.objects.filter(follower=StrictNames.name).exists(), 15, "the stall")
-    wait_until(lambda: position(Tally.name) == 7, 15, "the other projection to pass the poison")
+    wait_until(lambda: position(Tally.name) == end, 15, "the other projection to pass the poison")
 
     # Every good event before the poison, in the same batch, took effect; nothing after it did.
-    assert position(StrictNames.name) == 4
+    assert position(StrictNames.name) == bad - 1
     assert names() == {**dict(zip(before, ["One", "Two", "Three"], strict=True)), poison: "Placeholder"}
     assert set(names()) == {*before, poison}
     logged = [r.getMessage() for r in caplog.records if "stalled" in r.getMessage()]
     assert logged, [r.getMessage() for r in caplog.records]
-    assert "after position 4 at catalog event 5" in logged[0]
+    assert f"after position {bad - 1} at catalog event {bad}" in logged[0]
     assert f"originator {poison} version 2" in logged[0]
-    assert "Product.Renamed" in logged[0] and "NUL" in logged[0]
+    assert "Product.DetailsUpdated" in logged[0] and "NUL" in logged[0]
 
     status, body = followers(client)
     assert status == 200
     assert body["status"] == "degraded" and body["database"] == "ok"
     stalled = body["followers"][StrictNames.name]
     assert stalled["state"] == "stalled"
-    assert stalled["source"] == "catalog" and stalled["position"] == 4
+    assert stalled["source"] == "catalog" and stalled["position"] == bad - 1
     assert stalled["event"] == {
-        "position": 5,
+        "position": bad,
         "topic": stalled["event"]["topic"],
         "originator_id": str(poison),
         "originator_version": 2,
     }
-    assert stalled["event"]["topic"].endswith("Product.Renamed")
+    assert stalled["event"]["topic"].endswith("Product.DetailsUpdated")
     assert "NUL" in stalled["error"] and "Traceback" not in stalled["error"]
     assert len(stalled["error"]) <= ERROR_TEXT_LIMIT
     assert stalled["attempts"] >= 1 and stalled["since"]
@@ -170,27 +184,33 @@ def test_a_poison_event_stalls_its_projection_exactly_there_until_an_operator_sk
 
     # Meanwhile the other projection keeps following new events.
     [later] = create(catalog, "Eight")
-    wait_until(lambda: position(Tally.name) == 8, 15, "the other projection to keep up")
+    end = head(catalog)
+    wait_until(lambda: position(Tally.name) == end, 15, "the other projection to keep up")
     assert (later, 1) in Tally.seen and (poison, 2) in Tally.seen
-    assert position(StrictNames.name) == 4
+    assert position(StrictNames.name) == bad - 1
 
-    with pytest.raises(CommandError, match="next event it would apply is 5"):
-        call_command("skip_event", StrictNames.name, "catalog", "6", reason="wrong one")
+    with pytest.raises(CommandError, match=f"next event it would apply is {bad}"):
+        call_command("skip_event", StrictNames.name, "catalog", str(bad + 1), reason="wrong one")
     with pytest.raises(CommandError, match="process manager"):
-        call_command("skip_event", "policy:catalog", "catalog", "5", reason="not a projection")
-    assert position(StrictNames.name) == 4 and not SkippedEvent.objects.exists()
+        call_command("skip_event", "policy:catalog", "catalog", str(bad), reason="not a projection")
+    assert position(StrictNames.name) == bad - 1 and not SkippedEvent.objects.exists()
 
     call_command(
-        "skip_event", StrictNames.name, "catalog", "5", reason="NUL in the name; fixed by ticket 42", operator="ana"
+        "skip_event",
+        StrictNames.name,
+        "catalog",
+        str(bad),
+        reason="NUL in the name; fixed by ticket 42",
+        operator="ana",
     )
 
     [skipped] = SkippedEvent.objects.all()
-    assert (skipped.follower, skipped.source, skipped.position) == (StrictNames.name, "catalog", 5)
+    assert (skipped.follower, skipped.source, skipped.position) == (StrictNames.name, "catalog", bad)
     assert (skipped.originator_id, skipped.originator_version) == (poison, 2)
-    assert skipped.topic.endswith("Product.Renamed")
+    assert skipped.topic.endswith("Product.DetailsUpdated")
     assert skipped.reason == "NUL in the name; fixed by ticket 42" and skipped.operator == "ana"
     assert skipped.skipped_at is not None
-    wait_until(lambda: position(StrictNames.name) == 8, 30, "the projection to catch up past the skipped event")
+    wait_until(lambda: position(StrictNames.name) == end, 30, "the projection to catch up past the skipped event")
     wait_until(lambda: not FollowerStall.objects.filter(follower=StrictNames.name).exists(), 10, "the stall to clear")
     assert set(names()) == {*before, poison, *after, later}
     assert names()[poison] == "Placeholder"  # the skipped rename's effect is missing, as documented
@@ -201,18 +221,18 @@ def test_a_poison_event_stalls_its_projection_exactly_there_until_an_operator_sk
 
 def test_a_failed_batch_is_applied_event_by_event_and_the_poison_is_never_skipped(catalog, projections):
     ids = create(catalog, "One", "Two", "Three")
-    poison = save_renamed(catalog)
+    poison, bad = save_renamed(catalog)
     create(catalog, "Six", "Seven")
     runner = ProjectionRunner(StrictNames(), batch_size=3)
 
     for _ in range(2):
         with pytest.raises(EventFailed) as failed:
             runner.catch_up()
-        assert (failed.value.event.position, failed.value.event.originator_id) == (5, poison)
+        assert (failed.value.event.position, failed.value.event.originator_id) == (bad, poison)
         assert failed.value.event.originator_version == 2
-        assert failed.value.follower_position == 4
+        assert failed.value.follower_position == bad - 1
         assert "NUL" in error_text(failed.value.error)
-        assert position(StrictNames.name) == 4
+        assert position(StrictNames.name) == bad - 1
         assert set(names()) == {*ids, poison}
 
 
@@ -220,14 +240,15 @@ def test_an_event_that_cannot_be_read_stalls_after_the_events_before_it(catalog,
     ids = create(catalog, "One", "Two")
     unknown = uuid.uuid4()
     catalog.recorder.insert_events([StoredEvent(unknown, 1, "ocg.nowhere.domain:Gone.Created", b"{}")])
+    unreadable = head(catalog)
     create(catalog, "Four")
 
     with pytest.raises(EventFailed) as failed:
         ProjectionRunner(StrictNames()).catch_up()
 
-    assert (failed.value.event.position, failed.value.event.originator_id) == (3, unknown)
+    assert (failed.value.event.position, failed.value.event.originator_id) == (unreadable, unknown)
     assert failed.value.event.topic == "ocg.nowhere.domain:Gone.Created"
-    assert position(StrictNames.name) == 2
+    assert position(StrictNames.name) == unreadable - 1
     assert set(names()) == set(ids)
 
 
@@ -238,7 +259,7 @@ def test_skip_event_refuses_what_it_must_not_skip(catalog, projections, settings
         (("policy:orders", "catalog", "1"), "process manager"),
         (("orders", "catalog", "1"), "process manager"),
         ((RELAY_FOLLOWER, "catalog", "1"), "Kafka relay"),
-        (("nope", "catalog", "1"), "known: catalog_products"),
+        (("nope", "catalog", "1"), r"No projection named 'nope'; known: catalog\b"),
         ((StrictNames.name, "orders", "1"), "follows catalog"),
         ((StrictNames.name, "catalog", "2"), "next event it would apply is 1"),
     ]
@@ -249,10 +270,11 @@ def test_skip_event_refuses_what_it_must_not_skip(catalog, projections, settings
         call_command("skip_event", StrictNames.name, "catalog", "1", reason="   ")
 
     ProjectionRunner(StrictNames()).catch_up()
+    end = head(catalog)
     with pytest.raises(CommandError, match="applied every catalog event"):
-        call_command("skip_event", StrictNames.name, "catalog", "2", reason="because")
+        call_command("skip_event", StrictNames.name, "catalog", str(end + 1), reason="because")
     assert not SkippedEvent.objects.exists()
-    assert position(StrictNames.name) == 1
+    assert position(StrictNames.name) == end
 
 
 def test_skip_event_records_the_os_user_when_no_operator_is_given(catalog, projections, capsys):
@@ -311,8 +333,8 @@ class Acknowledger(ContextApplication, EventSourcedProjection):
         """Other events are tracked and otherwise ignored."""
 
     @policy.register
-    def _(self, domain_event: Product.Renamed, processing_event: ProcessingEvent) -> None:
-        if self.refuses_nul and "\x00" in domain_event.name:
+    def _(self, domain_event: Product.DetailsUpdated, processing_event: ProcessingEvent) -> None:
+        if self.refuses_nul and "\x00" in domain_event.changes.get("name", ""):
             raise ValueError("a product name holds a NUL byte")
         processing_event.collect_events(Acknowledgement(product_id=domain_event.originator_id))
 
@@ -338,25 +360,26 @@ def acknowledger(event_store, settings) -> Iterator[ContextApplication]:
 
 def test_a_policy_stalls_at_the_event_it_cannot_process_and_cannot_be_skipped(client, catalog, acknowledger, run):
     [first] = create(catalog, "One")
-    catalog.rename_product(first, "One again")
-    poison = save_renamed(catalog)  # 3 created, 4 renamed with a NUL
+    rename_product(catalog, first, "One again")
+    poison, bad = save_renamed(catalog)
     create(catalog, "Five")
+    end = head(catalog)
     run(PolicyRunner("stallack", ("catalog",)))
 
     wait_until(lambda: FollowerStall.objects.filter(follower="policy:stallack").exists(), 15, "the policy's stall")
-    assert acknowledger.recorder.max_tracking_id("catalog") == 3
+    assert acknowledger.recorder.max_tracking_id("catalog") == bad - 1
     assert acknowledger.recorder.max_notification_id() == 1
     status, body = followers(client)
     stalled = body["followers"]["policy:stallack"]
     assert status == 200 and body["status"] == "degraded"
-    assert (stalled["state"], stalled["source"], stalled["position"]) == ("stalled", "catalog", 3)
-    assert stalled["event"]["position"] == 4 and stalled["event"]["originator_id"] == str(poison)
+    assert (stalled["state"], stalled["source"], stalled["position"]) == ("stalled", "catalog", bad - 1)
+    assert stalled["event"]["position"] == bad and stalled["event"]["originator_id"] == str(poison)
     assert stalled["error"] == "ValueError: a product name holds a NUL byte"
     with pytest.raises(CommandError, match="process manager"):
-        call_command("skip_event", "policy:stallack", "catalog", "4", reason="no")
+        call_command("skip_event", "policy:stallack", "catalog", str(bad), reason="no")
 
     Acknowledger.refuses_nul = False  # the code is corrected and redeployed
-    wait_until(lambda: acknowledger.recorder.max_tracking_id("catalog") == 5, 30, "the policy to move on")
+    wait_until(lambda: acknowledger.recorder.max_tracking_id("catalog") == end, 30, "the policy to move on")
     wait_until(lambda: not FollowerStall.objects.filter(follower="policy:stallack").exists(), 10, "the stall to clear")
     assert acknowledger.recorder.max_notification_id() == 2
     _, body = followers(client)
@@ -369,7 +392,7 @@ def test_the_relay_reports_the_event_the_broker_will_not_take(client, catalog, k
     settings.KAFKA_BOOTSTRAP_SERVERS = kafka.bootstrap_servers
     settings.KAFKA_PRODUCER_OPTIONS = {"message.max.bytes": 1000}
     create(catalog, "One", "Two")
-    oversized = save_renamed(catalog, "L" * 3000)  # 3 created, 4 renamed past the size limit
+    oversized, big = save_renamed(catalog, "L" * 3000)  # renamed past the size limit at position `big`
     run(Relay(kafka.bootstrap_servers, contexts=["catalog"]))
 
     wait_until(lambda: FollowerStall.objects.filter(follower=RELAY_FOLLOWER).exists(), 30, "the relay's stall")
@@ -377,10 +400,10 @@ def test_the_relay_reports_the_event_the_broker_will_not_take(client, catalog, k
     stalled = body["followers"][RELAY_FOLLOWER]
     assert status == 200 and body["status"] == "degraded"
     assert (stalled["state"], stalled["source"], stalled["position"]) == ("stalled", "catalog", 0)
-    assert stalled["event"]["position"] == 4 and stalled["event"]["originator_id"] == str(oversized)
-    assert "event 4 not produced" in stalled["error"] and "too large" in stalled["error"].lower()
+    assert stalled["event"]["position"] == big and stalled["event"]["originator_id"] == str(oversized)
+    assert f"event {big} not produced" in stalled["error"] and "too large" in stalled["error"].lower()
     assert position(RELAY_FOLLOWER) == 0
 
     settings.KAFKA_PRODUCER_OPTIONS = {}  # the limit is raised; the next attempt builds a new producer
-    wait_until(lambda: position(RELAY_FOLLOWER) == 4, 30, "the relay to deliver it")
+    wait_until(lambda: position(RELAY_FOLLOWER) == big, 30, "the relay to deliver it")
     wait_until(lambda: not FollowerStall.objects.filter(follower=RELAY_FOLLOWER).exists(), 10, "the stall to clear")

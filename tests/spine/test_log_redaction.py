@@ -37,7 +37,7 @@ JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlLW9mLXRoZS10b2tlbg"
         ("refresh=r1 access: 'a1' code=654321", "refresh=[redacted] access: '[redacted]' code=[redacted]"),
         ("Not Found: /nope", "Not Found: /nope"),
         ("Forbidden (CSRF cookie not set.): /admin/login/", "Forbidden (CSRF cookie not set.): /admin/login/"),
-        ("projection catalog_products running", "projection catalog_products running"),
+        ("projection catalog running", "projection catalog running"),
     ],
 )
 def test_redact(text, expected):

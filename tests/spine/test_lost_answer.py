@@ -14,13 +14,14 @@ import struct
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from decimal import Decimal
 
 import psycopg
 import pytest
 
 from ocg.catalog.application import CatalogApplication
+from ocg.catalog.domain import ProductSlug
 from ocg.spine.eventstore import events_table, eventsourcing_environment, postgres_conninfo
+from tests.spine.workload import create_product, open_profile, rename_product
 
 SSL_REQUEST = struct.pack("!ii", 8, 80877103)
 GSSENC_REQUEST = struct.pack("!ii", 8, 80877104)
@@ -149,33 +150,37 @@ def stored_events(catalog) -> list[tuple[uuid.UUID, int]]:
 
 
 def test_a_create_whose_commit_answer_was_lost_makes_one_product_and_returns_its_id(catalog, proxied_catalog, proxy):
+    open_profile(catalog)  # so that the create writes two events: the product and its slug's index
+    before = stored_events(catalog)
     marker = f"Coat {uuid.uuid4().hex}"
     proxy.arm(marker.encode())
 
-    product_id = proxied_catalog.create_product(marker, Decimal("10.00"), "EUR")
+    product_id = create_product(proxied_catalog, marker)
 
     assert proxy.cut.is_set(), "the proxy never cut the insert's answer"
-    assert stored_events(catalog) == [(product_id, 1)]
-    assert catalog.repository.get(product_id).name == marker
-    assert proxied_catalog.recorder.max_notification_id() == 1
+    product = catalog.repository.get(product_id)
+    assert product.name == marker
+    assert stored_events(catalog) == [*before, (product_id, 1), (ProductSlug.id_for(product.slug), 1)]
+    assert proxied_catalog.recorder.max_notification_id() == len(before) + 2
 
 
 def test_a_retry_that_meets_someone_elses_change_still_reports_the_conflict(catalog, proxied_catalog, proxy):
     """Same key but other bytes: the command runs again on the new state instead of claiming the other's write."""
-    product_id = catalog.create_product("Coat", Decimal("10.00"), "EUR")
+    product_id = create_product(catalog, "Coat")
+    before = stored_events(catalog)
     marker = f"Ours {uuid.uuid4().hex}"
     proxy.arm(
         marker.encode(),
         withhold_request=True,
-        before_cut=lambda: catalog.rename_product(product_id, "Theirs"),
+        before_cut=lambda: rename_product(catalog, product_id, "Theirs"),
     )
 
-    proxied_catalog.rename_product(product_id, marker)
+    rename_product(proxied_catalog, product_id, marker)
 
     assert proxy.cut.is_set()
     product = catalog.repository.get(product_id)
     assert (product.name, product.version) == (marker, 3)
-    assert stored_events(catalog) == [(product_id, 1), (product_id, 2), (product_id, 3)]
+    assert stored_events(catalog) == [*before, (product_id, 2), (product_id, 3)]
 
 
 def test_embedded_sqlite_has_no_lost_answer_a_failed_insert_is_neither_committed_nor_retried(tmp_path):
@@ -191,14 +196,17 @@ def test_embedded_sqlite_has_no_lost_answer_a_failed_insert_is_neither_committed
     path = tmp_path / "events.sqlite3"
     env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path), "SQLITE_LOCK_TIMEOUT": "1"}
     application = CatalogApplication(env=env)
+    open_profile(application)  # so that a create writes two events: the product and its slug's index
+    before = [n.originator_id for n in application.recorder.select_notifications(start=None, limit=10)]
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
         with pytest.raises(OperationalError):
-            application.create_product("Coat", Decimal("10.00"), "EUR")
+            create_product(application, "Coat")
     finally:
         holder.execute("ROLLBACK")
         holder.close()
-    product_id = application.create_product("Dress", Decimal("10.00"), "EUR")
-    assert [n.originator_id for n in application.recorder.select_notifications(start=None, limit=10)] == [product_id]
+    product_id = create_product(application, "Dress")
+    after = [n.originator_id for n in application.recorder.select_notifications(start=None, limit=10)]
+    assert after == [*before, product_id, ProductSlug.id_for("dress")]
     application.close()

@@ -1,6 +1,5 @@
 """Process managers: each upstream event acted on exactly once, across crashes, with the library's tracking."""
 
-from decimal import Decimal
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 import pytest
@@ -14,6 +13,7 @@ from ocg.catalog.domain import Product
 from ocg.spine.eventstore import ContextApplication, applications
 from ocg.spine.follow import EventFailed
 from ocg.spine.policies import PolicyRunner
+from tests.spine.workload import create_product, head, position_of, rename_product
 
 
 class ProductAudit(Aggregate):
@@ -64,31 +64,33 @@ def audited(audit, product_ids) -> list[ProductAudit]:
 
 
 def test_each_upstream_event_is_acted_on_once_even_when_run_again(catalog, audit):
-    ids = [catalog.create_product(f"Piece {i}", Decimal("10.00"), "EUR") for i in range(5)]
-    catalog.rename_product(ids[0], "Renamed")
+    ids = [create_product(catalog, f"Piece {i}") for i in range(5)]
+    rename_product(catalog, ids[0], "Renamed")
     runner = PolicyRunner("audit", ("catalog",), batch_size=2)
 
-    assert runner.catch_up() == 6
+    assert runner.catch_up() == head(catalog)
     assert runner.catch_up() == 0
 
     assert [record.name for record in audited(audit, ids)] == [f"Piece {i}" for i in range(5)]
     assert all(record.version == 1 for record in audited(audit, ids))
-    assert audit.recorder.max_tracking_id("catalog") == 6
+    assert audit.recorder.max_tracking_id("catalog") == head(catalog)
     assert audit.recorder.max_notification_id() == 5
 
 
 def test_a_crash_mid_batch_keeps_what_committed_and_redoes_only_the_rest(catalog, audit):
-    ids = [catalog.create_product(f"Piece {i}", Decimal("10.00"), "EUR") for i in range(4)]
+    ids = [create_product(catalog, f"Piece {i}") for i in range(4)]
+    crash = position_of(catalog, ids[2])
     AuditApplication.fail_on = {"Piece 2"}
     runner = PolicyRunner("audit", ("catalog",))
 
     with pytest.raises(EventFailed) as failed:
         runner.catch_up()
     assert isinstance(failed.value.error, RuntimeError)
-    assert failed.value.event.position == 3
-    assert audit.recorder.max_tracking_id("catalog") == 2
+    assert failed.value.event.position == crash
+    assert audit.recorder.max_tracking_id("catalog") == crash - 1
     assert audit.recorder.max_notification_id() == 2
 
-    assert runner.catch_up() == 2
+    assert runner.catch_up() == head(catalog) - (crash - 1)
+    assert audit.recorder.max_tracking_id("catalog") == head(catalog)
     assert audit.recorder.max_notification_id() == 4
     assert [record.name for record in audited(audit, ids)] == [f"Piece {i}" for i in range(4)]

@@ -1,7 +1,11 @@
 """Event store write throughput: 1-event catalog commands against raw INSERTs of the same rows.
 
-Both sides run on 4 threads in alternating rounds of equal length, so background load on the
-machine weighs on both alike and the ratio compares like with like.
+The command is a price change: it reads its product (one or two events) and saves exactly one event.
+(Creating a product saves two, the product and its slug's index.) Each thread changes the prices of
+its own products, taking them in turn, so commands never conflict and no product's history grows
+long. The raw side inserts rows of the same topic and size, without reading. Both sides run on 4
+threads in alternating rounds of equal length, so background load on the machine weighs on both
+alike and the ratio compares like with like.
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ from decimal import Decimal
 
 import psycopg
 
+from ocg.catalog.bench.backlog import write_products
 from ocg.spine.bench.common import reset, run_threads, say
+from ocg.spine.domain.money import Money
 from ocg.spine.eventstore import applications, events_table, postgres_conninfo
 
 THREADS = 4
@@ -29,11 +35,32 @@ def create_raw_table(source_table: str) -> None:
 
 
 def real_event_shape(source_table: str) -> tuple[str, int]:
-    """The topic and state size of a real Product.Created event, for the raw rows to copy."""
-    applications.get("catalog").create_product(name="Shape sample", price=Decimal("120.00"), currency="EUR")
+    """The topic and state size of a real Product.PriceChanged event, for the raw rows to copy."""
+    [sample] = write_products(1, "Shape sample")
+    applications.get("catalog").change_price(
+        sample, Money(Decimal("120.00"), "EUR"), actor_id=None, acting_designer_id=None
+    )
     with psycopg.connect(postgres_conninfo("ocg-bench")) as connection:
-        topic, size = connection.execute(f"SELECT topic, octet_length(state) FROM {source_table} LIMIT 1").fetchone()
+        topic, size = connection.execute(
+            f"SELECT topic, octet_length(state) FROM {source_table} ORDER BY notification_id DESC LIMIT 1"
+        ).fetchone()
     return topic, size
+
+
+class PriceChanges:
+    """Each thread's products, changed in turn; every pass over them sets a new price, so each call saves one event."""
+
+    def __init__(self, per_thread: int) -> None:
+        self.catalog = applications.get("catalog")
+        self.products = [write_products(per_thread, f"Bench piece {index}") for index in range(THREADS)]
+        self.calls = [0] * THREADS
+
+    def command(self, index: int) -> None:
+        products = self.products[index]
+        number = self.calls[index]
+        self.calls[index] += 1
+        price = Money(Decimal(121 + number // len(products)), "EUR")  # created at 250.00
+        self.catalog.change_price(products[number % len(products)], price, actor_id=None, acting_designer_id=None)
 
 
 class RawWriter:
@@ -60,13 +87,11 @@ def run(quick: bool) -> dict[str, float]:
     seconds = 3.0 if quick else 10.0
     rounds = 3 if quick else 5
     reset("catalog")
-    catalog = applications.get("catalog")
-    source_table = events_table(catalog)
+    source_table = events_table(applications.get("catalog"))
     create_raw_table(source_table)
     topic, state_size = real_event_shape(source_table)
-
-    def command(index: int) -> None:
-        catalog.create_product(name=f"Bench piece {index}", price=Decimal("120.00"), currency="EUR")
+    command = PriceChanges(per_thread=1_000 if quick else 3_000).command
+    say("products to change written")
 
     raw = RawWriter(topic, state_size)
     try:

@@ -14,6 +14,6 @@ def drop_sequence(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("orders", "0001_order_read_models")]
+    dependencies = [("orders", "0002_order_read_models")]
 
     operations = [migrations.RunPython(create_sequence, drop_sequence)]

@@ -1,0 +1,119 @@
+"""Who may call the catalog's REST operations, and how a write answers once the read model shows it.
+
+Writes need a Bearer access token (401 without one) and a catalog permission (403 without it).
+Designers act on their own products only: the application checks the owner from `acting_designer_id`,
+which is None for staff. Reads of published products are public; drafts and archived products are
+shown to their designer and to staff only, and to anyone else they do not exist (404).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+from django.http import HttpRequest
+from ninja import Field, Schema, Status
+from ninja.security import HttpBearer
+
+from ocg.catalog.domain import PUBLISHED, CatalogError
+from ocg.catalog.permissions import MANAGE_ALL_PRODUCTS, MANAGE_CATEGORIES, MANAGE_PRODUCTS
+from ocg.catalog.projections import CatalogProjection
+from ocg.spine.errors import PermissionDenied, Unauthenticated
+from ocg.spine.eventstore import applications, tracking_written_positions
+from ocg.spine.permissions import has_permission
+from ocg.spine.projections import wait_for_projection
+
+
+class SignedIn(HttpBearer):
+    """The access token the authentication middleware has already checked; its user is `request.auth`."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if getattr(request, "token_claims", None) is None:
+            raise Unauthenticated("Send an access token: Authorization: Bearer <token>.")
+        return request.user
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        return request.user
+
+
+signed_in = SignedIn()
+
+
+class PendingOut(Schema):
+    id: UUID = Field(description="The aggregate changed: read it again shortly to see the change.")
+    pending: bool = Field(True, description="Always true: the change is stored, the read model has not caught up.")
+
+
+PENDING = {202: PendingOut}
+
+
+def catalog() -> Any:
+    return applications.get("catalog")
+
+
+def viewer(request: HttpRequest) -> Any:
+    """The token's user on a public read, or None: a session cookie is no credential here."""
+    if getattr(request, "token_claims", None) is None:
+        return None
+    return request.user
+
+
+def is_staff(user: Any) -> bool:
+    return user is not None and has_permission(user, MANAGE_ALL_PRODUCTS)
+
+
+def require(user: Any, permission: str) -> Any:
+    if not has_permission(user, permission):
+        raise PermissionDenied(f"This needs the {permission} permission.")
+    return user
+
+
+def product_editor(request: HttpRequest) -> tuple[UUID, UUID | None]:
+    """(actor_id, acting_designer_id) of a designer or staff member; refused for anyone else."""
+    user = require(request.auth, MANAGE_PRODUCTS)
+    return user.id, None if is_staff(user) else user.id
+
+
+def staff(request: HttpRequest) -> UUID:
+    return require(request.auth, MANAGE_ALL_PRODUCTS).id
+
+
+def category_manager(request: HttpRequest) -> UUID:
+    return require(request.auth, MANAGE_CATEGORIES).id
+
+
+def may_see(user: Any, status: str, designer_id: UUID) -> bool:
+    if status == PUBLISHED:
+        return True
+    return user is not None and (is_staff(user) or user.id == designer_id)
+
+
+def calls_catalog(view: Callable[..., Any]) -> Callable[..., Any]:
+    """For a view calling the catalog's application. Read-your-writes is scoped to the request (`answer`
+    waits for what this request wrote, nothing older).
+
+    The application names a product's id `id` (as GraphQL's arguments do); here it is the `product_id`
+    in the path, so a refusal names it so.
+    """
+
+    @functools.wraps(view)
+    def tracked(*args: Any, **kwargs: Any) -> Any:
+        with tracking_written_positions():
+            try:
+                return view(*args, **kwargs)
+            except CatalogError as error:
+                if error.field == "id" and "product_id" in kwargs:
+                    error.field = "product_id"
+                raise
+
+    return tracked
+
+
+def answer(status: int, aggregate_id: UUID, read: Callable[[], Any]) -> Status:
+    """The written aggregate as the read model shows it, once the catalog projection has caught up with
+    this request's writes (bounded by PROJECTION_WAIT_SECONDS); past that, 202 with its id."""
+    if wait_for_projection(CatalogProjection.name):
+        return Status(status, read())
+    return Status(202, PendingOut(id=aggregate_id))

@@ -1,0 +1,260 @@
+"""Keys, the claim, keeping and replaying answers, and the purge: what both surfaces share."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+import http_sf
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+
+from ocg.spine.errors import STATUS_BY_CODE, graphql_error_body, register_error_statuses, rest_error_body
+from ocg.spine.models import IdempotencyRecord
+
+logger = logging.getLogger("ocg.spine.idempotency")
+
+HEADER = "Idempotency-Key"
+META_HEADER = "HTTP_IDEMPOTENCY_KEY"
+REPLAYED_HEADER = "Idempotent-Replayed"
+ARGUMENT = "idempotencyKey"
+MAX_KEY_LENGTH = 255
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Set by `idempotency_required` on a REST view, and by a DomainMutation's declaration on its class.
+REQUIRED_MARK = "idempotency_required"
+CLAIM_ATTEMPTS = 3
+IN_FLIGHT_RETRY_AFTER_SECONDS = 1
+PURGE_BATCH = 5000
+
+INVALID = "idempotency_key_invalid"
+REQUIRED = "idempotency_key_required"
+MISMATCH = "idempotency_key_mismatch"
+SEVERAL_MUTATIONS = "idempotency_key_several_mutations"
+ANONYMOUS = "idempotency_key_anonymous"
+REUSED = "idempotency_key_reused"
+IN_FLIGHT = "idempotency_key_in_flight"
+STATUSES = {
+    INVALID: 400,
+    REQUIRED: 400,
+    MISMATCH: 400,
+    SEVERAL_MUTATIONS: 400,
+    ANONYMOUS: 400,
+    REUSED: 422,
+    IN_FLIGHT: 409,
+}
+register_error_statuses(STATUSES)
+
+# The one rule for what is kept. An answer that says nothing was done (the input was not valid, the caller
+# may not do it, or it should simply come back later) is not kept: the key is released so that the fixed
+# request can be sent again with it. Every other answer is kept, success, domain refusal or failure alike.
+RELEASED_STATUSES = frozenset({400, 401, 403, 422, 429, 503})
+# Codes with another status that still mean "nothing happened, send it again": an optimistic-concurrency loss.
+RELEASED_CODES = frozenset({"conflict"})
+
+
+def is_released_code(code: Any) -> bool:
+    """Whether an error code means nothing was done; an unregistered code is an input error (400)."""
+    return code in RELEASED_CODES or STATUS_BY_CODE.get(code, 400) in RELEASED_STATUSES
+
+
+class IdempotencyRefusal(Exception):
+    """The request is refused for its key before any work: answered in the shape of its surface."""
+
+    def __init__(self, code: str, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status or STATUSES[code]
+
+    def with_retry_after(self, response: HttpResponse) -> HttpResponse:
+        if self.code == IN_FLIGHT:
+            response["Retry-After"] = str(IN_FLIGHT_RETRY_AFTER_SECONDS)
+        return response
+
+    def rest_response(self) -> HttpResponse:
+        fields = [{"field": HEADER}] if self.code in (INVALID, REQUIRED, ANONYMOUS, REUSED, IN_FLIGHT) else []
+        return self.with_retry_after(JsonResponse(rest_error_body(self.code, self.message, fields), status=self.status))
+
+    def graphql_response(self) -> HttpResponse:
+        return self.with_retry_after(JsonResponse(graphql_error_body(self.code, self.message), status=self.status))
+
+
+def invalid_key(source: str) -> IdempotencyRefusal:
+    return IdempotencyRefusal(
+        INVALID, f"The {source} must be 1 to {MAX_KEY_LENGTH} printable ASCII characters; a UUID is a good choice."
+    )
+
+
+def checked_key(value: Any, source: str) -> str:
+    if not isinstance(value, str) or not 1 <= len(value) <= MAX_KEY_LENGTH or not value.isascii():
+        raise invalid_key(source)
+    if not value.isprintable():
+        raise invalid_key(source)
+    return value
+
+
+def header_key(request: HttpRequest) -> str | None:
+    """The header's key: bare (Stripe's form) or a structured-field string (the draft's); None when absent."""
+    raw = request.META.get(META_HEADER)
+    if raw is None:
+        return None
+    raw = raw.strip()
+    if raw.startswith('"'):
+        try:
+            value, _parameters = http_sf.parse(raw.encode("latin-1"), tltype="item")
+        except (http_sf.StructuredFieldError, UnicodeEncodeError):
+            raise invalid_key(f"{HEADER} header") from None
+        if type(value) is not str:
+            raise invalid_key(f"{HEADER} header")
+        raw = value
+    return checked_key(raw, f"{HEADER} header")
+
+
+def caller_scope(request: HttpRequest) -> str | None:
+    user = getattr(request, "user", None)
+    return f"user:{user.pk}" if user is not None and user.is_authenticated else None
+
+
+def settled_scope(request: HttpRequest, key: str | None, required: bool, needs_sign_in: bool) -> str | None:
+    """The scope to keep the key under; None when the request runs without one. Refuses what cannot run.
+
+    An anonymous caller of an operation that needs a signed-in one gets the operation's own answer, 401,
+    rather than a complaint about the key it sent.
+    """
+    scope = caller_scope(request)
+    if scope is None and (required or (key is not None and needs_sign_in)):
+        raise IdempotencyRefusal("unauthenticated", "Sign in to do this: send an access token.", status=401)
+    if key is None:
+        if required:
+            raise IdempotencyRefusal(
+                REQUIRED,
+                f"This operation needs an idempotency key: send the {HEADER} header with a new unique value "
+                "(a UUID) for each operation, and the same value when retrying it.",
+            )
+        return None
+    if scope is None:
+        raise IdempotencyRefusal(
+            ANONYMOUS, "Idempotency keys are kept per account: sign in to use one, or send the request without it."
+        )
+    return scope
+
+
+def digest(parts: dict[str, Any]) -> str:
+    canonical = json.dumps(parts, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def canonical_body(body: bytes) -> Any:
+    """The JSON body as a value (key order and whitespace do not count); other bodies by their hash."""
+    if not body:
+        return None
+    try:
+        return {"json": json.loads(body)}
+    except (ValueError, RecursionError):
+        return {"sha256": hashlib.sha256(body).hexdigest()}
+
+
+@dataclass(frozen=True)
+class Claim:
+    """This request holds the key: it alone may complete or release the record."""
+
+    record_id: int
+    token: UUID
+    # GraphQL: where the mutation's payload sits in `data`.
+    response_key: str | None = None
+
+
+def in_flight_timeout() -> timedelta:
+    return timedelta(seconds=settings.IDEMPOTENCY["IN_FLIGHT_TIMEOUT_SECONDS"])
+
+
+def claim(scope: str, key: str, fingerprint: str) -> Claim | IdempotencyRecord:
+    """Takes the key, or answers the kept record to replay; refuses a reuse (422) or a key in flight (409)."""
+    for _attempt in range(CLAIM_ATTEMPTS):
+        now = timezone.now()
+        token = uuid4()
+        try:
+            with transaction.atomic(durable=True):
+                record = IdempotencyRecord.objects.create(
+                    scope=scope,
+                    key=key,
+                    fingerprint=fingerprint,
+                    state=IdempotencyRecord.State.IN_FLIGHT,
+                    claim=token,
+                    created_at=now,
+                    claimed_at=now,
+                )
+            return Claim(record.pk, token)
+        except IntegrityError:
+            pass
+        existing = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
+        if existing is None:
+            continue  # released or purged since the INSERT conflicted
+        if existing.fingerprint != fingerprint:
+            raise IdempotencyRefusal(
+                REUSED,
+                "This idempotency key was already used for a different request; use a new key for a new request.",
+            )
+        if existing.state == IdempotencyRecord.State.COMPLETED:
+            return existing
+        if existing.claimed_at > now - in_flight_timeout():
+            raise IdempotencyRefusal(
+                IN_FLIGHT, "A request with this idempotency key is still running; retry shortly for its answer."
+            )
+        taken = IdempotencyRecord.objects.filter(
+            pk=existing.pk, claim=existing.claim, state=IdempotencyRecord.State.IN_FLIGHT
+        ).update(claim=token, claimed_at=now)
+        if taken:
+            logger.warning(
+                "Idempotency key of %s taken over: its request was in flight since %s", scope, existing.claimed_at
+            )
+            return Claim(existing.pk, token)
+    raise IdempotencyRefusal(IN_FLIGHT, "A request with this idempotency key is still running; retry shortly.")
+
+
+def settle(held: Claim, response: HttpResponse, keep: bool) -> None:
+    """Keeps the answer for replays, or releases the key; a failure here never costs the client its answer."""
+    mine = IdempotencyRecord.objects.filter(pk=held.record_id, claim=held.token)
+    try:
+        if keep and not getattr(response, "streaming", False):
+            kept = mine.update(
+                state=IdempotencyRecord.State.COMPLETED,
+                status=response.status_code,
+                body=bytes(response.content),
+                content_type=response.get("Content-Type", ""),
+                completed_at=timezone.now(),
+            )
+            if not kept:
+                logger.warning("An answer was not kept: another request took its idempotency key over")
+        else:
+            mine.filter(state=IdempotencyRecord.State.IN_FLIGHT).delete()
+    except DatabaseError:
+        logger.exception("Could not settle an idempotency key; it is freed after the in-flight timeout")
+
+
+def replayed(record: IdempotencyRecord) -> HttpResponse:
+    response = HttpResponse(bytes(record.body or b""), status=record.status, content_type=record.content_type or None)
+    response[REPLAYED_HEADER] = "true"
+    return response
+
+
+def purge_expired(now: datetime | None = None) -> int:
+    """Deletes keys whose answer (or unfinished claim) is older than the TTL, in batches; returns how many."""
+    cutoff = (now or timezone.now()) - timedelta(seconds=settings.IDEMPOTENCY["TTL_SECONDS"])
+    expired = IdempotencyRecord.objects.filter(claimed_at__lt=cutoff).filter(
+        Q(completed_at__lt=cutoff) | Q(completed_at__isnull=True)
+    )
+    purged = 0
+    while True:
+        batch = list(expired.values_list("pk", flat=True)[:PURGE_BATCH])
+        if not batch:
+            return purged
+        purged += IdempotencyRecord.objects.filter(pk__in=batch).delete()[0]
