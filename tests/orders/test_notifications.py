@@ -17,6 +17,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from decimal import Decimal
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -153,7 +154,7 @@ def placed_order(designer_id: uuid.UUID, email: str, *lines: OrderLine, name: st
 
 
 def take_through_every_milestone(orders, order: Order) -> None:
-    order.confirm()
+    order.confirm(pay_by=timezone.now() + timedelta(minutes=30))
     orders.save(order)
     order.request_payment(None, None)
     order.pay(uuid.uuid4(), order.total)
@@ -340,7 +341,7 @@ def consume(*events: tuple[str, Any], name: str = "notifications") -> None:
 
 def confirmed_order(email: str, designer_id: uuid.UUID | None = None) -> tuple[Order, list[Any]]:
     order = placed_order(designer_id or uuid.uuid4(), email)
-    order.confirm()
+    order.confirm(pay_by=timezone.now() + timedelta(minutes=30))
     return order, order.collect_events()
 
 
@@ -427,7 +428,7 @@ def test_the_command_mails_from_the_topics_and_stops_on_sigterm(event_store, kaf
     orders = event_store["orders"]
     email = unique_email("ada")
     order = placed_order(uuid.uuid4(), email)
-    order.confirm()
+    order.confirm(pay_by=timezone.now() + timedelta(minutes=30))
     relay = Relay(kafka.bootstrap_servers, contexts=["orders"])
     database = django_settings.DATABASES["default"]
     env = {

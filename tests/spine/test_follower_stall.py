@@ -20,13 +20,12 @@ from eventsourcing.application import ProcessingEvent
 from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import StoredEvent
-from eventsourcing.projection import EventSourcedProjection
 
 from ocg.catalog.domain import Product
 from ocg.spine.eventstore import ContextApplication, applications
 from ocg.spine.follow import ERROR_TEXT_LIMIT, EventFailed, error_text, follow_forever
 from ocg.spine.models import FollowerStall, ProjectionPosition, SkippedEvent
-from ocg.spine.policies import PolicyRunner
+from ocg.spine.policies import ContextPolicy, PolicyRunner
 from ocg.spine.projections import Projection, ProjectionRunner
 from ocg.spine.relay import RELAY_FOLLOWER, Relay
 from tests.spine.kafka_helpers import wait_until
@@ -254,7 +253,7 @@ def test_an_event_that_cannot_be_read_stalls_after_the_events_before_it(catalog,
 
 def test_skip_event_refuses_what_it_must_not_skip(catalog, projections, settings):
     create(catalog, "One")
-    settings.POLICIES = {"orders": ["catalog"]}
+    settings.POLICIES = {"orders": "ocg.orders.policies.OrderPolicy"}
     refusals = [
         (("policy:orders", "catalog", "1"), "process manager"),
         (("orders", "catalog", "1"), "process manager"),
@@ -322,10 +321,11 @@ class Acknowledgement(Aggregate):
         self.product_id = product_id
 
 
-class Acknowledger(ContextApplication, EventSourcedProjection):
+class Acknowledger(ContextPolicy):
     """A reacting context for the test; it cannot handle a NUL in a name until its code is 'fixed'."""
 
     name = "stallack"
+    follows = ("catalog",)
     refuses_nul = True
 
     @singledispatchmethod
@@ -341,15 +341,8 @@ class Acknowledger(ContextApplication, EventSourcedProjection):
 
 @pytest.fixture
 def acknowledger(event_store, settings) -> Iterator[ContextApplication]:
-    settings.EVENT_STORE = {
-        **settings.EVENT_STORE,
-        "APPLICATIONS": {
-            **settings.EVENT_STORE["APPLICATIONS"],
-            "stallack": "tests.spine.test_follower_stall.Acknowledger",
-        },
-    }
-    settings.POLICIES = {"stallack": ["catalog"]}
-    application = applications.get("stallack")
+    settings.POLICIES = {"stallack": "tests.spine.test_follower_stall.Acknowledger"}
+    application = applications.get("policy:stallack")
     schema = application.recorder.datastore.schema
     with connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {schema}.stallack_events, {schema}.stallack_tracking RESTART IDENTITY")
@@ -364,7 +357,7 @@ def test_a_policy_stalls_at_the_event_it_cannot_process_and_cannot_be_skipped(cl
     poison, bad = save_renamed(catalog)
     create(catalog, "Five")
     end = head(catalog)
-    run(PolicyRunner("stallack", ("catalog",)))
+    run(PolicyRunner("stallack"))
 
     wait_until(lambda: FollowerStall.objects.filter(follower="policy:stallack").exists(), 15, "the policy's stall")
     assert acknowledger.recorder.max_tracking_id("catalog") == bad - 1

@@ -7,12 +7,11 @@ from django.db import connection
 from eventsourcing.application import ProcessingEvent
 from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.domain import Aggregate
-from eventsourcing.projection import EventSourcedProjection
 
 from ocg.catalog.domain import Product
-from ocg.spine.eventstore import ContextApplication, applications
+from ocg.spine.eventstore import applications
 from ocg.spine.follow import EventFailed
-from ocg.spine.policies import PolicyRunner
+from ocg.spine.policies import ContextPolicy, PolicyRunner
 from tests.spine.workload import create_product, head, position_of, rename_product
 
 
@@ -28,10 +27,11 @@ class ProductAudit(Aggregate):
         return uuid5(NAMESPACE_URL, f"audit/{product_id}")
 
 
-class AuditApplication(ContextApplication, EventSourcedProjection):
+class AuditApplication(ContextPolicy):
     """A reacting context for the test: turns catalog events into its own events."""
 
     name = "audit"
+    follows = ("catalog",)
     fail_on: set[str] = set()
 
     @singledispatchmethod
@@ -48,11 +48,8 @@ class AuditApplication(ContextApplication, EventSourcedProjection):
 
 @pytest.fixture
 def audit(event_store, settings):
-    settings.EVENT_STORE = {
-        **settings.EVENT_STORE,
-        "APPLICATIONS": {**settings.EVENT_STORE["APPLICATIONS"], "audit": "tests.spine.test_policies.AuditApplication"},
-    }
-    application = applications.get("audit")
+    settings.POLICIES = {**settings.POLICIES, "audit": "tests.spine.test_policies.AuditApplication"}
+    application = applications.get("policy:audit")
     schema = application.recorder.datastore.schema
     with connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {schema}.audit_events, {schema}.audit_tracking RESTART IDENTITY")
@@ -66,7 +63,7 @@ def audited(audit, product_ids) -> list[ProductAudit]:
 def test_each_upstream_event_is_acted_on_once_even_when_run_again(catalog, audit):
     ids = [create_product(catalog, f"Piece {i}") for i in range(5)]
     rename_product(catalog, ids[0], "Renamed")
-    runner = PolicyRunner("audit", ("catalog",), batch_size=2)
+    runner = PolicyRunner("audit", batch_size=2)
 
     assert runner.catch_up() == head(catalog)
     assert runner.catch_up() == 0
@@ -81,7 +78,7 @@ def test_a_crash_mid_batch_keeps_what_committed_and_redoes_only_the_rest(catalog
     ids = [create_product(catalog, f"Piece {i}") for i in range(4)]
     crash = position_of(catalog, ids[2])
     AuditApplication.fail_on = {"Piece 2"}
-    runner = PolicyRunner("audit", ("catalog",))
+    runner = PolicyRunner("audit")
 
     with pytest.raises(EventFailed) as failed:
         runner.catch_up()
