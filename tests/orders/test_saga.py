@@ -7,8 +7,10 @@ import uuid
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
+from ocg.catalog.domain import Stock, reservation_id, stock_id
 from ocg.catalog.models import VariantView
 from ocg.orders.domain import InvalidOrder
 from ocg.orders.models import OrderStatusChange, OrderView
@@ -123,18 +125,54 @@ def test_mixed_currencies_and_unpublished_pieces_are_refused(shop):
         place(**{"DRAFT-1": 1})
 
 
+def released_for(order_id) -> list[Stock.ReservationReleased]:
+    catalog = applications.get("catalog")
+    stock_events = catalog.repository.event_store.get(stock_id("COAT-M"))
+    return [e for e in stock_events if isinstance(e, Stock.ReservationReleased) and e.order_id == order_id]
+
+
 def test_the_expiry_job_cancels_only_orders_past_their_deadline(shop, settings):
+    """On a controlled clock: the 30-minute window passes for one order, not for a later one nor for one in
+    negotiation; the expired order's units go back through the inventory policy, once."""
     from ocg.orders.tasks import expire_unpaid_orders
 
-    due, fresh = place(**{"COAT-M": 1})[0], place(**{"COAT-M": 1})[0]
-    settle()
-    OrderView.objects.filter(id=due).update(pay_by=timezone.now() - timedelta(seconds=1))
-    assert expire_unpaid_orders() == 0, "the read model only proposes: the order's own deadline decides"
+    settings.ORDER_PAYMENT_WINDOW_SECONDS = 30 * 60
+    orders = applications.get("orders")
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        due, negotiating = place(**{"COAT-M": 1})[0], place(**{"COAT-M": 1})[0]
+        settle()
+        order = orders.order(negotiating)
+        order.open_negotiation(None)
+        orders.save(order)
+        clock.move_to(start + timedelta(minutes=10))
+        fresh = place(**{"COAT-M": 1})[0]
+        settle()
+        assert stock("COAT-M") == (3, 3, 0)
 
-    settings.ORDER_PAYMENT_WINDOW_SECONDS = 0
-    late = place(**{"COAT-M": 1})[0]
-    settle()
-    assert expire_unpaid_orders() == 1
-    settle()
-    assert (status(due), status(fresh), status(late)) == ("confirmed", "confirmed", "cancelled")
-    assert stock("COAT-M") == (3, 2, 1)
+        clock.move_to(start + timedelta(minutes=30) - timedelta(seconds=1))
+        assert expire_unpaid_orders() == 0
+        OrderView.objects.filter(id=fresh).update(pay_by=start)
+        assert expire_unpaid_orders() == 0, "the read model only proposes: the order's own deadline decides"
+
+        clock.move_to(start + timedelta(minutes=30, seconds=1))
+        assert expire_unpaid_orders() == 1
+        assert expire_unpaid_orders() == 0, "an expired order is not expired again"
+        settle()
+        assert (status(due), status(negotiating), status(fresh)) == ("cancelled", "negotiating", "confirmed")
+        assert stock("COAT-M") == (3, 2, 1)
+        assert [e.reason for e in released_for(due)] == ["expired unpaid"]
+        assert applications.get("catalog").repository.get(reservation_id(due)).state == "released"
+        steps = list(OrderStatusChange.objects.filter(order_id=due).values_list("step", flat=True))
+        assert steps == ["place", "confirm", "expire"]
+
+        heads = [applications.get(name).recorder.max_notification_id() for name in ("catalog", "orders")]
+        settle()
+        assert [applications.get(name).recorder.max_notification_id() for name in ("catalog", "orders")] == heads
+
+        clock.move_to(start + timedelta(minutes=40, seconds=1))
+        assert expire_unpaid_orders() == 1
+        settle()
+        assert (status(negotiating), status(fresh)) == ("negotiating", "cancelled")
+        assert stock("COAT-M") == (3, 1, 2), "the negotiating order keeps its unit"
+        assert len(released_for(due)) == 1 and len(released_for(negotiating)) == 0
