@@ -40,7 +40,8 @@ from ocg.catalog.domain import (
 )
 from ocg.catalog.domain.category import MAX_DEPTH
 from ocg.catalog.domain.designer import InvalidDesigner
-from ocg.catalog.domain.product import SLUG_MAX_LENGTH, product_history_entry
+from ocg.catalog.domain.fields import SLUG_MAX_LENGTH
+from ocg.catalog.domain.product import product_history_entry
 from ocg.spine.domain.money import Money
 from ocg.spine.eventstore import ContextApplication, command
 

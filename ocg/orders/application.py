@@ -20,7 +20,7 @@ from ocg.catalog import queries as catalog
 from ocg.orders import numbers
 from ocg.orders.domain import InvalidOrder, Order, OrderLine, OrderNotFound
 from ocg.orders.domain.address import clean_address, clean_contact
-from ocg.orders.domain.order import MAX_QUANTITY
+from ocg.orders.domain.lines import MAX_QUANTITY
 from ocg.spine.eventstore import ContextApplication, command
 
 
@@ -36,7 +36,8 @@ def requested_lines(lines: Iterable[Any]) -> dict[str, int]:
     for index, line in enumerate(lines):
         sku = line.get("sku") if isinstance(line, dict) else getattr(line, "sku", None)
         quantity = line.get("quantity") if isinstance(line, dict) else getattr(line, "quantity", None)
-        if not isinstance(sku, str) or not sku.strip() or len(sku) > 64:
+        # Unprintable text (NUL, a lone surrogate) is no SKU, and PostgreSQL could not even look it up.
+        if not isinstance(sku, str) or not sku.strip() or len(sku) > 64 or not sku.isprintable():
             raise InvalidOrder("Give each line's SKU.", field=f"lines.{index}.sku")
         if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
             raise InvalidOrder("A quantity is a whole number of at least 1.", field=f"lines.{index}.quantity")

@@ -7,7 +7,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from ocg.catalog.domain.errors import InvalidCategory
-from ocg.catalog.domain.product import clean_slug
+from ocg.catalog.domain.fields import clean_slug
 from ocg.spine.domain.text import clean_text
 
 CATEGORY_NAME_MAX_LENGTH = 80

@@ -2,7 +2,8 @@
 eventsourcing.domain and the spine's shared domain (errors, text, Money)."""
 
 from ocg.orders.domain.errors import IllegalTransition, InvalidOrder, NotOrderParty, OrderNotFound, OrdersError
-from ocg.orders.domain.order import STEP_EVENTS, Order, OrderLine
+from ocg.orders.domain.lines import OrderLine
+from ocg.orders.domain.order import STEP_EVENTS, Order
 from ocg.orders.domain.states import STATES, TRANSITIONS
 
 __all__ = [

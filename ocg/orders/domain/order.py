@@ -8,7 +8,6 @@ changes never alter an order.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -18,62 +17,13 @@ from eventsourcing.domain import Aggregate, event
 from ocg.orders.domain import states
 from ocg.orders.domain.address import clean_address, clean_contact
 from ocg.orders.domain.errors import IllegalTransition, InvalidOrder, NotOrderParty
-from ocg.spine.domain.money import CurrencyMismatch, Money
+from ocg.orders.domain.lines import MAX_LINES, OrderLine, clean_quantity, order_total
+from ocg.spine.domain.money import Money
 from ocg.spine.domain.text import clean_text
 
-MAX_LINES = 50
-MAX_QUANTITY = 99
 CARRIER_MAX_LENGTH = 60
 TRACKING_MAX_LENGTH = 80
 REASON_MAX_LENGTH = 500
-
-
-@dataclass(frozen=True)
-class OrderLine:
-    sku: str
-    product_id: UUID
-    product_name: str
-    size: str
-    colour: str
-    unit_price: Money
-    quantity: int
-    customizable: bool
-
-    @property
-    def total(self) -> Money:
-        return self.unit_price * self.quantity
-
-    def as_event_data(self) -> dict[str, Any]:
-        return {
-            "sku": self.sku,
-            "product_id": self.product_id,
-            "product_name": self.product_name,
-            "size": self.size,
-            "colour": self.colour,
-            "unit_price": self.unit_price,
-            "quantity": self.quantity,
-            "customizable": self.customizable,
-        }
-
-    @classmethod
-    def from_event_data(cls, data: dict[str, Any]) -> OrderLine:
-        return cls(**data)
-
-
-def clean_quantity(quantity: object, index: int) -> int:
-    if not isinstance(quantity, int) or isinstance(quantity, bool) or not 1 <= quantity <= MAX_QUANTITY:
-        raise InvalidOrder(f"A quantity is a whole number from 1 to {MAX_QUANTITY}.", field=f"lines.{index}.quantity")
-    return quantity
-
-
-def order_total(lines: list[OrderLine]) -> Money:
-    total = lines[0].total
-    for line in lines[1:]:
-        try:
-            total = total + line.total
-        except CurrencyMismatch:
-            raise InvalidOrder("All lines of an order must be priced in one currency.", field="lines") from None
-    return total
 
 
 class Order(Aggregate):

@@ -26,7 +26,7 @@ from ocg.catalog.api.graphql.types import (
     ProductHistoryEntry,
     ProductStatus,
 )
-from ocg.catalog.domain.product import SLUG
+from ocg.catalog.domain.fields import SLUG
 from ocg.catalog.models import CategoryView, ProductView
 from ocg.catalog.permissions import MANAGE_ALL_PRODUCTS
 from ocg.spine.domain import DomainError

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from ocg.catalog.domain.category import CATEGORY_NAME_MAX_LENGTH
 from ocg.catalog.domain.designer import BIO_MAX_LENGTH, DESIGNER_NAME_MAX_LENGTH
-from ocg.catalog.domain.product import (
+from ocg.catalog.domain.fields import (
     ALT_TEXT_MAX_LENGTH,
     CARE_NOTES_MAX_LENGTH,
     COLOUR_MAX_LENGTH,
