@@ -10,14 +10,15 @@ from graphene_federation import FederationVersion, build_schema
 from ocg.catalog.api import graphql as catalog
 from ocg.identity.api import graphql as identity
 from ocg.identity.api import passwordless_graphql as passwordless
+from ocg.orders.api import graphql as orders
 from ocg.spine.graphql_errors import harden_input_scalars
 
 
-class Query(identity.Query, catalog.Query, graphene.ObjectType):
+class Query(identity.Query, catalog.Query, orders.Query, graphene.ObjectType):
     pass
 
 
-class Mutation(identity.Mutation, passwordless.Mutation, catalog.Mutation, graphene.ObjectType):
+class Mutation(identity.Mutation, passwordless.Mutation, catalog.Mutation, orders.Mutation, graphene.ObjectType):
     pass
 
 

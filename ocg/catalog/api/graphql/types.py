@@ -21,21 +21,13 @@ from ocg.catalog.domain import ARCHIVED, DRAFT, PUBLISHED
 from ocg.catalog.models import CategoryView, DesignerView, ImageView, ProductView, VariantView
 from ocg.spine import uploads
 from ocg.spine.domain.money import Money as MoneyValue
+from ocg.spine.graphql_common import Money, PageInfo  # noqa: F401 (PageInfo: for queries.py)
 
 
 class ProductStatus(graphene.Enum):
     DRAFT = DRAFT
     PUBLISHED = PUBLISHED
     ARCHIVED = ARCHIVED
-
-
-class Money(graphene.ObjectType):
-    amount = graphene.String(required=True, description="Exact, at the currency's digits (2400.00 EUR, 125000 JPY).")
-    currency = graphene.String(required=True, description="ISO 4217 code.")
-
-    @staticmethod
-    def of(money: MoneyValue | None) -> Money | None:
-        return None if money is None else Money(amount=str(money.amount), currency=money.currency)
 
 
 class Image(graphene.ObjectType):
@@ -188,13 +180,6 @@ class Product(graphene.ObjectType):
         from ocg.catalog.api.graphql.queries import visible_product
 
         return visible_product(info, product_id=self.id)
-
-
-class PageInfo(graphene.ObjectType):
-    has_next_page = graphene.Boolean(required=True)
-    has_previous_page = graphene.Boolean(required=True)
-    start_cursor = graphene.String()
-    end_cursor = graphene.String()
 
 
 class ProductEdge(graphene.ObjectType):
