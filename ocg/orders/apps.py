@@ -13,6 +13,7 @@ class OrdersConfig(contexts.ContextConfig):
         SHIP_ORDERS: ("designer", "admin"),
         MANAGE_ALL_ORDERS: ("admin",),
     }
+    benchmarks = {"orders": "ocg.orders.bench.run"}
 
     def ready(self) -> None:
         register_error_statuses(ERROR_STATUSES)
