@@ -163,9 +163,9 @@ def test_an_unpublished_piece_cannot_be_ordered(client, shop):
 
 def test_placing_needs_a_key_and_a_signed_in_caller(client, shop):
     query = "mutation($input: OrderPlaceInput!) { orderPlace(input: $input) { errors { code } } }"
-    missing = graphql(client, shop.cleo, query, status=400, input=checkout(**{"COAT-M": 1}))
+    missing = graphql(client, shop.cleo, query, expect=400, input=checkout(**{"COAT-M": 1}))
     assert missing["errors"][0]["extensions"]["code"] == "idempotency_key_required"
-    anonymous = graphql(client, None, PLACE, status=401, input=checkout(**{"COAT-M": 1}), key="k-1")
+    anonymous = graphql(client, None, PLACE, expect=401, input=checkout(**{"COAT-M": 1}), key="k-1")
     assert anonymous["errors"][0]["extensions"]["code"] == "unauthenticated"
     assert order_count() == 0
 
@@ -176,7 +176,7 @@ def test_a_retried_place_replays_its_answer_and_another_body_is_refused(client, 
     again = place(client, shop.cleo, checkout(**{"COAT-M": 1}), key=key)
     assert again == first
     assert OrderView.objects.count() == 1
-    other = graphql(client, shop.cleo, PLACE, status=422, input=checkout(**{"COAT-M": 2}), key=key)
+    other = graphql(client, shop.cleo, PLACE, expect=422, input=checkout(**{"COAT-M": 2}), key=key)
     assert other["errors"][0]["extensions"]["code"] == "idempotency_key_reused"
     assert OrderView.objects.count() == 1
     refused = place(client, shop.cleo, checkout(**{"NOPE-1": 1}), key="fixed-later")
