@@ -1,6 +1,7 @@
 from ocg.catalog.permissions import MANAGE_ALL_PRODUCTS, MANAGE_CATEGORIES, MANAGE_PRODUCTS
 from ocg.spine import contexts
 from ocg.spine.errors import register_error_statuses
+from ocg.spine.graphql_cache import register_cacheable_field
 
 # Codes the spine does not know; other catalog errors use generic ones (invalid, not_found, ...).
 ERROR_STATUSES = {
@@ -35,3 +36,7 @@ class CatalogConfig(contexts.ContextConfig):
 
     def ready(self) -> None:
         register_error_statuses(ERROR_STATUSES)
+        from ocg.catalog import cache
+
+        # The storefront's hottest anonymous read, answered whole from the cache (never stale: see cache.py).
+        register_cacheable_field("products", cache.listing_answer_version, cache.listing_seconds)

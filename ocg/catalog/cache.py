@@ -157,3 +157,16 @@ def _set(key: str, value: Any, seconds: int) -> None:
         cache.set(key, value, seconds)
     except Exception as error:
         logger.warning("catalog cache unavailable for a write: %s", error)
+
+
+# Whole answers (ocg/spine/graphql_cache.py): the versions of what the storefront's root fields read.
+
+
+def listing_answer_version(arguments: dict[str, Any]) -> str | None:
+    """`products`: a first page of a public listing without a search, at the projection's position."""
+    product_filter = arguments.get("filter") or {}
+    if any(arguments.get(name) is not None for name in ("after", "before", "last")):
+        return None
+    if product_filter.get("search") or product_filter.get("status"):
+        return None
+    return f"listing:{position()}"

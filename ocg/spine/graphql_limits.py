@@ -46,6 +46,7 @@ from graphql.execution.values import get_variable_values
 from graphql.validation import NoSchemaIntrospectionCustomRule, ValuesOfCorrectTypeRule, specified_rules
 
 from ocg.spine.gateway import max_nesting, nesting_exceeds
+from ocg.spine.graphql_cache import answer_key, cached_answer, keep_answer
 from ocg.spine.graphql_errors import (
     CodedValuesOfCorrectTypeRule,
     GraphQLRequestError,
@@ -303,6 +304,14 @@ class LimitedGraphQLViewMixin:
         if operation.operation == OperationType.MUTATION:
             hold_graphql_key(request, schema, document, operation, variables, coerced)
 
+        answer = None
+        if operation.operation == OperationType.QUERY:
+            answer = answer_key(request, schema, document, operation, coerced, query)
+            if answer is not None:
+                kept = cached_answer(answer[0])
+                if kept is not None:
+                    return ExecutionResult(data=kept, extensions=cost_extension(cost))
+
         try:
             options = {
                 "root_value": self.get_root_value(request),
@@ -328,6 +337,8 @@ class LimitedGraphQLViewMixin:
                 result = execute(schema, document, **options)
         except Exception as error:
             return ExecutionResult(errors=[error])
+        if answer is not None and not result.errors:
+            keep_answer(answer[0], result.data, answer[1])
         result.extensions = {**(result.extensions or {}), **cost_extension(cost)}
         return result
 

@@ -132,8 +132,8 @@ class ProductConnection(graphene.ObjectType):
     total_count = graphene.Int(required=True, description="Products in the whole listing, every page together.")
 
     @staticmethod
-    def resolve_edges(root: ProductPage, info: graphene.ResolveInfo) -> list[ProductEdge]:
-        return [ProductEdge(cursor=c, node=row) for c, row in zip(root.page.cursors, root.page.rows, strict=True)]
+    def resolve_edges(root: ProductPage, info: graphene.ResolveInfo) -> list[dict[str, Any]]:
+        return [{"cursor": c, "node": row} for c, row in zip(root.page.cursors, root.page.rows, strict=True)]
 
     @staticmethod
     def resolve_page_info(root: ProductPage, info: graphene.ResolveInfo) -> PageInfo:

@@ -149,10 +149,10 @@ class Product(graphene.ObjectType):
         return Money.of(row.money)
 
     @staticmethod
-    def resolve_thumbnail(row: ProductView, info: graphene.ResolveInfo) -> Image | None:
+    def resolve_thumbnail(row: ProductView, info: graphene.ResolveInfo) -> dict[str, Any] | None:
         if not row.image_key:
             return None
-        return Image(url=uploads.public_url(row.image_key), width=row.image_width, height=row.image_height)
+        return {"url": uploads.public_url(row.image_key), "width": row.image_width, "height": row.image_height}
 
     @staticmethod
     def resolve_images(row: ProductView, info: graphene.ResolveInfo) -> list[ImageView]:
