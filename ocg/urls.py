@@ -12,7 +12,7 @@ from ocg.api import api
 from ocg.identity.views import jwks
 from ocg.spine.docpages import docs_page
 from ocg.spine.graphql import OCGGraphQLView
-from ocg.spine.health import healthz, readyz
+from ocg.spine.health import admin_health, healthz, readyz
 from ocg.spine.uploads import uses_s3
 
 
@@ -29,6 +29,7 @@ def media(request: HttpRequest, path: str) -> HttpResponse:
 
 
 urlpatterns = [
+    path("admin/health/", admin_health, name="admin-health"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("auth/social/", include("ocg.identity.social_urls", namespace="social")),

@@ -22,12 +22,15 @@ class ContextConfig(AppConfig):
     - `permissions`: permission name -> the roles that hold it (a superuser holds every one);
     - `benchmarks`: `manage.py bench` name -> dotted path of `run(quick: bool) -> dict` of figures;
     - `demo_data`: dotted path of a module with `seed() -> list[str]` (lines to report) and,
-      optionally, `banner() -> list[str]` (lines `manage.py serve` prints in DEBUG).
+      optionally, `banner() -> list[str]` (lines `manage.py serve` prints in DEBUG);
+    - `health_checks`: check name -> dotted path of `check() -> dict`, shown by /readyz and the admin's
+      health page: `{"status": "ok" | "degraded", ...detail}` (detail is JSON, shown as is).
     """
 
     permissions: ClassVar[dict[str, tuple[str, ...]]] = {}
     benchmarks: ClassVar[dict[str, str]] = {}
     demo_data: ClassVar[str | None] = None
+    health_checks: ClassVar[dict[str, str]] = {}
 
 
 def contexts() -> list[ContextConfig]:
@@ -68,6 +71,10 @@ def known_permissions() -> frozenset[str]:
 
 def benchmarks() -> dict[str, str]:
     return _unique("benchmark", [(c.label, name, path) for c in contexts() for name, path in c.benchmarks.items()])
+
+
+def health_checks() -> dict[str, str]:
+    return _unique("health check", [(c.label, n, path) for c in contexts() for n, path in c.health_checks.items()])
 
 
 def demo_modules() -> list[Any]:
