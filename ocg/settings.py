@@ -127,6 +127,7 @@ EVENT_STORE = {
 PROJECTIONS = [
     "ocg.catalog.projections.CatalogProjection",
     "ocg.orders.projections.OrdersProjection",
+    "ocg.payments.projections.PaymentsProjection",
 ]
 # Process managers: a context -> its process application (it declares the contexts it follows).
 POLICIES: dict[str, str] = {
