@@ -149,7 +149,8 @@ def settled_scope(request: HttpRequest, key: str | None, required: bool, needs_s
 
 def digest(parts: dict[str, Any]) -> str:
     canonical = json.dumps(parts, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    # A lone surrogate ("\ud800" in JSON) has no UTF-8 form; the request is still fingerprinted, then refused.
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def canonical_body(body: bytes) -> Any:
