@@ -110,6 +110,13 @@ def auth_headers(world) -> dict[str, str]:
     return {"HTTP_AUTHORIZATION": f"Bearer {issue_token_pair(world['user'], 'password')['access']}"}
 
 
+def key_headers(method: str, path: str) -> dict[str, str]:
+    """A fresh Idempotency-Key for an operation that requires one (placing an order), so its body is what is tested."""
+    parameters = operation(method, path).get("parameters", ())
+    required = any(p["in"] == "header" and p["name"] == "Idempotency-Key" and p.get("required") for p in parameters)
+    return {"HTTP_IDEMPOTENCY_KEY": str(uuid4())} if required else {}
+
+
 def send(client: Client, method: str, url: str, body: Any = None, content_type: str = "application/json", **headers):
     if body is None:
         return client.generic(method.upper(), url, **headers)
@@ -162,7 +169,7 @@ def test_the_error_schema_is_the_contract():
 @pytest.mark.parametrize(("method", "path"), OPERATIONS)
 def test_good_requests_get_documented_answers(client, world, method, path):
     body = good_body(world, method, path) if body_schema(method, path) else None
-    response = send(client, method, url_for(world, path), body, **auth_headers(world))
+    response = send(client, method, url_for(world, path), body, **auth_headers(world), **key_headers(method, path))
     assert_documented(method, path, response)
 
 
@@ -218,7 +225,8 @@ BODY_OPERATIONS = [(method, path) for method, path in OPERATIONS if body_schema(
 def test_a_malformed_body_gets_a_documented_client_error(client, world, subtests, method, path):
     for label, body, content_type, code, status in malformed_bodies(method, path):
         with subtests.test(label):
-            response = send(client, method, url_for(world, path), body, content_type, **auth_headers(world))
+            headers = {**auth_headers(world), **key_headers(method, path)}
+            response = send(client, method, url_for(world, path), body, content_type, **headers)
             assert_documented(method, path, response, code)
             if status is not None:
                 assert response.status_code == status

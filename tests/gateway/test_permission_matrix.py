@@ -112,6 +112,15 @@ REST = {
     ("get", "/api/catalog/designers/{designer_id}"): ("open", None),
     ("patch", "/api/catalog/designers/{designer_id}"): ("catalog", {"bio": "Matrix bio"}),
     ("put", "/api/uploads/{ticket}"): ("open", None),
+    ("get", "/api/orders"): ("sign_in", None),
+    ("post", "/api/orders"): ("sign_in", {"lines": [], "contact": {"email": "x"}, "shipping_address": {}}),
+    ("get", "/api/orders/{order_id}"): ("sign_in", None),
+    ("post", "/api/orders/{order_id}/cancel"): ("order_customer", {"reason": "Matrix"}),
+    ("post", "/api/orders/{order_id}/request-payment"): ("order_customer", None),
+    ("post", "/api/orders/{order_id}/mark-in-production"): ("order_designer", None),
+    ("post", "/api/orders/{order_id}/ship"): ("order_designer", {"carrier": "DHL", "tracking_number": "MATRIX-1"}),
+    ("post", "/api/orders/{order_id}/deliver"): ("order_designer", None),
+    ("post", "/api/orders/{order_id}/complete"): ("staff", None),
 }
 
 
@@ -196,6 +205,7 @@ def test_rest_operation_gate(client, world, method, path, role):
     rule, body = REST[(method, path)]
     url = path.replace("{product_id}", str(world["product"]))
     url = url.replace("{designer_id}", str(world["users"][Role.DESIGNER].id))
+    url = url.replace("{order_id}", str(world["order"]))
     url = re.sub(r"\{[a-z_]+\}", lambda _: str(uuid4()), url)
     kwargs = headers_for(world, role)
     if body is not None:

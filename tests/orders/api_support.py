@@ -12,11 +12,12 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from django.db import connection
 
 from ocg.identity import tokens
 from ocg.identity.models import Role, User
 from ocg.orders.models import OrderView
-from ocg.spine.eventstore import applications
+from ocg.spine.eventstore import applications, events_table
 from ocg.spine.workers import build_followers, start_threads
 from tests.orders.shop import ADDRESS, CONTACT, project_catalog, published_piece
 
@@ -110,6 +111,15 @@ def paid(order_id: UUID) -> None:
         order.request_payment(None, None)
     order.pay(uuid.uuid4(), order.total)
     orders.save(order)
+
+
+def placed_count() -> int:
+    """Order.Placed events stored: orders placed, whatever the followers have done since."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*) FROM {events_table(applications.get('orders'))} WHERE topic LIKE %s", ["%Order.Placed"]
+        )
+        return cursor.fetchone()[0]
 
 
 def bearer(user: User | None) -> dict[str, str]:

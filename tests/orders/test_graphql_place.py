@@ -8,10 +8,9 @@ import uuid
 import pytest
 
 from ocg.catalog.models import VariantView
-from ocg.orders.models import OrderView
 from ocg.spine.eventstore import applications
 from tests.orders import api_support
-from tests.orders.api_support import field_errors, graphql, wait_for_status
+from tests.orders.api_support import field_errors, graphql, placed_count, wait_for_status
 from tests.orders.shop import ADDRESS, CONTACT, project_catalog
 
 PLACE = """
@@ -59,7 +58,7 @@ def place(client, user, order_input: dict, key: str | None = None, **extra):
 
 
 def order_count() -> int:
-    return OrderView.objects.count() + (applications.get("orders").recorder.max_notification_id() or 0)
+    return placed_count()
 
 
 def test_a_checkout_is_placed_one_order_per_designer_then_confirmed(client, shop, followers):
@@ -71,7 +70,8 @@ def test_a_checkout_is_placed_one_order_per_designer_then_confirmed(client, shop
     by_designer = {order["designerId"]: order for order in orders}
     assert set(by_designer) == {str(shop.ada.id), str(shop.ben.id)}
     ada = by_designer[str(shop.ada.id)]
-    assert (ada["status"], ada["customerId"], ada["itemCount"]) == ("PLACED", str(shop.cleo.id), 3)
+    assert ada["status"] in ("PLACED", "CONFIRMED"), "placed, unless the saga was that quick"
+    assert (ada["customerId"], ada["itemCount"]) == (str(shop.cleo.id), 3)
     assert ada["total"] == {"amount": "4800.00", "currency": "EUR"}
     assert ada["lines"][0] == {
         "sku": "COAT-M",
@@ -128,6 +128,7 @@ def unpublish() -> dict:
 BAD_INPUTS = [
     ("an unknown SKU", {"lines": [line("NOPE-1")]}, "lines.0.sku"),
     ("a SKU with a NUL", {"lines": [line("COAT\x00M")]}, "lines.0.sku"),
+    ("a SKU with a lone surrogate", {"lines": [line("COAT\ud800")]}, "lines.0.sku"),
     ("a zero quantity", {"lines": [line(quantity=0)]}, "lines.0.quantity"),
     ("a negative quantity", {"lines": [line("SHIRT-M"), line(quantity=-2)]}, "lines.1.quantity"),
     ("too many of one SKU", {"lines": [line(quantity=60), line(quantity=60)]}, "lines.1.quantity"),
@@ -175,10 +176,10 @@ def test_a_retried_place_replays_its_answer_and_another_body_is_refused(client, 
     first = place(client, shop.cleo, checkout(**{"COAT-M": 1}), key=key)
     again = place(client, shop.cleo, checkout(**{"COAT-M": 1}), key=key)
     assert again == first
-    assert OrderView.objects.count() == 1
+    assert order_count() == 1
     other = graphql(client, shop.cleo, PLACE, expect=422, input=checkout(**{"COAT-M": 2}), key=key)
     assert other["errors"][0]["extensions"]["code"] == "idempotency_key_reused"
-    assert OrderView.objects.count() == 1
+    assert order_count() == 1
     refused = place(client, shop.cleo, checkout(**{"NOPE-1": 1}), key="fixed-later")
     assert field_errors(refused) == {("lines.0.sku", "invalid")}
     fixed = place(client, shop.cleo, checkout(**{"SHIRT-M": 1}), key="fixed-later")

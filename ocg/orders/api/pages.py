@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.db.models.fields.tuple_lookups import TupleLessThan
 
 from ocg.orders.domain import STATES, InvalidOrder
@@ -31,13 +31,14 @@ NUMBER_MAX_LENGTH = 32
 
 @dataclass(frozen=True)
 class OrderFilter:
-    """Whose orders (`scope`: a customer's, a designer's or everyone's) and which of them."""
+    """Whose orders (`scope`: a customer's, a designer's, one party's either way, or everyone's) and which."""
 
     scope: str
     statuses: tuple[str, ...] = ()
     customer_id: UUID | None = None
     designer_id: UUID | None = None
     number: str | None = None
+    party_id: UUID | None = None
 
     def canonical(self) -> list[Any]:
         return [
@@ -46,6 +47,7 @@ class OrderFilter:
             self.customer_id and self.customer_id.hex,
             self.designer_id and self.designer_id.hex,
             self.number,
+            self.party_id and self.party_id.hex,
         ]
 
     @property
@@ -63,6 +65,8 @@ class OrderFilter:
             rows = rows.filter(designer_id=self.designer_id)
         if self.number is not None:
             rows = rows.filter(number=self.number)
+        if self.party_id is not None:
+            rows = rows.filter(Q(customer_id=self.party_id) | Q(designer_id=self.party_id))
         return rows
 
 
@@ -73,6 +77,7 @@ def order_filter(
     customer_id: UUID | None = None,
     designer_id: UUID | None = None,
     number: str | None = None,
+    party_id: UUID | None = None,
     field_prefix: str = "",
 ) -> OrderFilter:
     """The filter, checked: known statuses, and a number PostgreSQL can compare (printable, not too long)."""
@@ -84,7 +89,7 @@ def order_filter(
         number = number.strip().upper()
         if not number or len(number) > NUMBER_MAX_LENGTH or not number.isprintable():
             raise InvalidOrder("An order number reads like OCG-2026-000123.", field=f"{field_prefix}number")
-    return OrderFilter(scope, wanted, customer_id, designer_id, number)
+    return OrderFilter(scope, wanted, customer_id, designer_id, number, party_id)
 
 
 @dataclass(frozen=True)
