@@ -26,6 +26,15 @@ class InventoryPolicy(ContextPolicy):
     follows = ("orders",)
     reacts_to = (Order.Placed, Order.Cancelled, Order.Expired, Order.Paid)
 
+    def prefetch(self, domain_event: Any) -> list[Any]:
+        """A placed order's reservation and each line's stock; an order that ends, its reservation."""
+        if isinstance(domain_event, Order.Placed):
+            order_id = domain_event.originator_id
+            return [reservation_id(order_id), *(stock_id(line["sku"]) for line in domain_event.lines)]
+        if isinstance(domain_event, Order.Cancelled | Order.Expired | Order.Paid):
+            return [reservation_id(domain_event.originator_id)]
+        return []
+
     @singledispatchmethod
     def policy(self, domain_event: Any, processing_event: ProcessingEvent) -> None:
         """Other orders events need nothing from the inventory."""

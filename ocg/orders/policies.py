@@ -24,6 +24,9 @@ class OrderPolicy(ContextPolicy):
     follows = ("catalog",)
     reacts_to = (Reservation.Made, Reservation.Refused)
 
+    def prefetch(self, domain_event: Any) -> list[Any]:
+        return [domain_event.order_id] if isinstance(domain_event, Reservation.Made | Reservation.Refused) else []
+
     @singledispatchmethod
     def policy(self, domain_event: Any, processing_event: ProcessingEvent) -> None:
         """Other catalog events change no order."""

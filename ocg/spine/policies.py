@@ -3,47 +3,205 @@
 A context's policy is a process application of its own (the library's `EventSourcedProjection`
 with its process recorder), named after the context so it writes to the context's events table,
 beside the command application that keeps the group-commit insert for clients. Its `policy`
-collects new events on the processing event, and the library records them in ONE transaction with
-the upstream position (its tracking table). A crash before that commit leaves neither; the event is
-simply processed again.
+collects new events on a processing event, and the library records them in ONE transaction with
+the upstream position (its tracking table). A crash before that commit leaves neither; the events
+are simply processed again.
 
-This runner feeds it, batch by batch, with the same lock and wake-up as projections. Events the
-policy does not react to are not decoded one by one: only the last of a run of them is processed,
-which records the position. A save that lost a race with a client command is retried at once (the
-policy re-reads the aggregates); anything else stops the policy at that event (EventFailed,
-reported as a stall) until the code is fixed: a policy's event is never skipped, since the reaction
-it owes would be lost silently.
+This runner feeds it, batch by batch, with the same lock and wake-up as projections. Several
+upstream events are acted on in one transaction, recorded with the position of the last: under
+load a batch costs one commit instead of one per event, and the aggregates its events will touch
+are read in one query (`ContextPolicy.prefetch`), fast-forwarded from the copies the policy kept
+after its last commit. Within a batch a handler sees what the handlers before it changed. Events
+the policy does not react to are not decoded: they only move the position.
+
+A save that lost a race with a client command is retried at once (the policy re-reads the
+aggregates). Any other failure of a batch replays it event by event, so everything before the
+failing event commits and the failing one stops the policy there (EventFailed, reported as a
+stall) until the code is fixed: a policy's event is never skipped, since the reaction it owes
+would be lost silently.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
+from copy import deepcopy
 from typing import Any, ClassVar
 
 from django.conf import settings
-from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing.application import AggregateNotFoundError, LRUCache, ProcessingEvent, project_aggregate
+from eventsourcing.persistence import IntegrityError, StoredEvent, Tracking
 from eventsourcing.projection import EventSourcedProjection
+from psycopg import sql
 
-from ocg.spine.eventstore import POLICY_PREFIX, ContextApplication, applications
-from ocg.spine.follow import drain, fail_at, follow_forever
+from ocg.spine.eventstore import POLICY_PREFIX, AggregateEvents, ContextApplication, applications, uses_postgresql
+from ocg.spine.follow import UNAVAILABLE_ERRORS, fail_at, follow_forever
 
 BATCH_SIZE = 500
+# Upstream events acted on per transaction at most: bounds how long the first of them waits for its commit.
+REACTIONS_PER_TRANSACTION = 50
 CONFLICT_RETRIES = 10
+# Aggregates a policy keeps between batches (as of its last commit), to read only their newer events.
+KEPT_AGGREGATES = 20_000
+
+
+class ReactionFailed(Exception):
+    """The handler of the `index`-th event of a batch raised `error`; nothing of the batch was recorded."""
+
+    def __init__(self, index: int, error: Exception) -> None:
+        super().__init__(f"event {index} of the batch: {error}")
+        self.index = index
+        self.error = error
+
+
+class BatchView:
+    """The policy's repository while it reacts to a batch: what earlier events of the batch created or
+    changed, as they are now; aggregates read ahead; anything else from the store."""
+
+    def __init__(self, repository: Any, processing_event: ProcessingEvent, loaded: dict[Any, Any]) -> None:
+        self.repository = repository
+        self.processing_event = processing_event
+        self.loaded = loaded
+
+    def get(self, aggregate_id: Any, **options: Any) -> Any:
+        if options:
+            return self.repository.get(aggregate_id, **options)
+        changed = self.processing_event.aggregates.get(aggregate_id)
+        if changed is not None:
+            return changed
+        if aggregate_id not in self.loaded:
+            try:
+                self.loaded[aggregate_id] = self.repository.get(aggregate_id)
+            except AggregateNotFoundError:
+                self.loaded[aggregate_id] = None
+        found = self.loaded[aggregate_id]
+        if found is None:
+            raise AggregateNotFoundError(aggregate_id)
+        return found
 
 
 class ContextPolicy(ContextApplication, EventSourcedProjection):
     """Base of a context's process application.
 
     Subclasses set `name` (their context), `follows` (the contexts they react to) and `reacts_to`
-    (the upstream event classes `policy` handles), and register handlers on `policy`.
+    (the upstream event classes `policy` handles), register handlers on `policy`, and may name in
+    `prefetch` the aggregates a handler will read, so a batch reads them all at once.
     """
 
     follows: ClassVar[tuple[str, ...]] = ()
     reacts_to: ClassVar[tuple[type, ...]] = ()
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._reacting = threading.local()
+        self._kept: LRUCache = LRUCache(maxsize=KEPT_AGGREGATES)
+
     @classmethod
     def topics(cls) -> frozenset[str]:
         return frozenset(f"{event_class.__module__}:{event_class.__qualname__}" for event_class in cls.reacts_to)
+
+    @property
+    def repository(self) -> Any:
+        view = getattr(getattr(self, "_reacting", None), "view", None)
+        return view if view is not None else self._repository
+
+    def prefetch(self, domain_event: Any) -> Iterable[Any]:
+        """Ids of the aggregates the handler of `domain_event` will read (none by default)."""
+        return ()
+
+    def react(self, domain_events: list[Any], tracking: Tracking) -> None:
+        """Act on upstream events in order and record every new event with `tracking`, in one transaction."""
+        processing_event = AggregateEvents(tracking=tracking)
+        loaded, positions = self._read_ahead(domain_events)
+        view = BatchView(self._repository, processing_event, dict(loaded))
+        self._reacting.view = view
+        try:
+            for index, domain_event in enumerate(domain_events):
+                try:
+                    self.policy(domain_event, processing_event)
+                except Exception as error:
+                    raise ReactionFailed(index, error) from error
+        finally:
+            self._reacting.view = None
+        recordings = self._record(processing_event)
+        self._take_snapshots(processing_event)
+        self.notify(processing_event.events)
+        self._notify(recordings)
+        for recording in recordings:
+            event = recording.domain_event
+            positions[event.originator_id] = (recording.notification.id, event.timestamp)
+        for aggregate_id, aggregate in [*loaded.items(), *processing_event.aggregates.items()]:
+            if aggregate is not None and aggregate_id in positions:
+                self._kept.put(aggregate_id, (aggregate, *positions[aggregate_id]))
+
+    def _read_ahead(self, domain_events: list[Any]) -> tuple[dict[Any, Any], dict[Any, tuple[int, Any]]]:
+        """The prefetched aggregates (None: not found) and the position and time of each one's last event.
+
+        One query reads each one's events from the version a kept copy is at, so that copy is brought
+        up to date; a kept copy whose last event is no longer the one it was (a log emptied and written
+        again, as tests do) is replayed from the start instead. Copies are handed out, so a batch that
+        fails leaves the kept ones as they were committed.
+        """
+        wanted = {aggregate_id for domain_event in domain_events for aggregate_id in self.prefetch(domain_event)}
+        if not wanted or not uses_postgresql():
+            return {}, {}
+        kept: dict[Any, tuple[Any, int, Any] | None] = {}
+        for aggregate_id in wanted:
+            try:
+                kept[aggregate_id] = self._kept.get(aggregate_id)
+            except KeyError:
+                kept[aggregate_id] = None
+        rows = self._events_from({i: entry[0].version if entry else 1 for i, entry in kept.items()})
+        stale = {
+            aggregate_id
+            for aggregate_id, entry in kept.items()
+            if entry is not None and not same_event(rows.get(aggregate_id), entry)
+        }
+        if stale:
+            rows.update(self._events_from(dict.fromkeys(stale, 1)))
+        loaded: dict[Any, Any] = {}
+        positions: dict[Any, tuple[int, Any]] = {}
+        for aggregate_id, entry in kept.items():
+            found = rows.get(aggregate_id, [])
+            base = None if entry is None or aggregate_id in stale else deepcopy(entry[0])
+            newer = found[1:] if base is not None else found
+            loaded[aggregate_id] = project_aggregate(base, [event for _, event in newer]) if found else None
+            if found:
+                positions[aggregate_id] = (found[-1][0], found[-1][1].timestamp)
+        return loaded, positions
+
+    def _events_from(self, versions: dict[Any, int]) -> dict[Any, list[tuple[int, Any]]]:
+        """Each aggregate's events from the given version on, with their positions, in one query."""
+        recorder = self.recorder
+        statement = sql.SQL(
+            "SELECT e.originator_id, e.originator_version, e.topic, e.state, e.notification_id "
+            "FROM unnest(%s::uuid[], %s::bigint[]) AS w(id, first) "
+            "JOIN {table} e ON e.originator_id = w.id AND e.originator_version >= w.first "
+            "ORDER BY e.originator_id, e.originator_version"
+        ).format(table=sql.Identifier(recorder.datastore.schema, recorder.events_table_name))
+        ids = list(versions)
+        found: dict[Any, list[tuple[int, Any]]] = {}
+        with recorder.datastore.get_connection() as connection, connection.cursor() as cursor:
+            cursor.execute(statement, (ids, [versions[i] for i in ids]), prepare=True)
+            for row in cursor.fetchall():
+                stored = StoredEvent(
+                    originator_id=row["originator_id"],
+                    originator_version=row["originator_version"],
+                    topic=row["topic"],
+                    state=bytes(row["state"]),
+                )
+                event = self.mapper.to_domain_event(stored)
+                found.setdefault(stored.originator_id, []).append((row["notification_id"], event))
+        return found
+
+
+def same_event(found: list[tuple[int, Any]] | None, kept: tuple[Any, int, Any]) -> bool:
+    """The first event read is the one the kept copy ends with: same version, position and time."""
+    if not found:
+        return False
+    position, event = found[0]
+    aggregate, kept_position, kept_time = kept
+    return (event.originator_version, position, event.timestamp) == (aggregate.version, kept_position, kept_time)
 
 
 def policy_names() -> list[str]:
@@ -80,6 +238,7 @@ class PolicyRunner:
         return tuple(self.reactor.follows)
 
     def process_batch(self, upstream: str) -> int:
+        """Act on the next batch from one upstream log; return how many of its events were passed."""
         reactor = self.reactor
         source = applications.get(upstream)
         start = reactor.recorder.max_tracking_id(source.name) or 0
@@ -87,32 +246,68 @@ class PolicyRunner:
             start=start, limit=self.batch_size, inclusive_of_start=False
         )
         wanted = reactor.topics() if isinstance(reactor, ContextPolicy) and reactor.reacts_to else None
-        processed = 0
+        limit = REACTIONS_PER_TRANSACTION if isinstance(reactor, ContextPolicy) else 1
+        chunk: list[Any] = []
+        passed = 0
         for index, notification in enumerate(notifications):
             if self.stop.is_set():
                 break
-            last = index == len(notifications) - 1
-            if wanted is None or notification.topic in wanted or last:
-                self._process(reactor, source, upstream, notification, start)
-                start = notification.id
-            processed += 1
-        return processed
+            if wanted is None or notification.topic in wanted:
+                chunk.append(notification)
+            if len(chunk) == limit or index == len(notifications) - 1:
+                self._commit(reactor, source, upstream, chunk, notification, start)
+                start, chunk, passed = notification.id, [], index + 1
+        return passed
 
-    def _process(self, reactor: Any, source: Any, upstream: str, notification: Any, start: int) -> None:
+    def _commit(self, reactor: Any, source: Any, upstream: str, chunk: list[Any], end: Any, start: int) -> None:
+        """React to `chunk` and record the position `end` in one transaction; retried on a lost race,
+        replayed event by event on any other failure (so the failing event is the one reported)."""
+        events = []
+        for index, notification in enumerate(chunk):
+            try:
+                events.append(source.mapper.to_domain_event(notification))
+            except Exception as error:
+                if index:
+                    self._commit(reactor, source, upstream, chunk[:index], chunk[index - 1], start)
+                    start = chunk[index - 1].id
+                fail_at(upstream, notification, start, error)
         for attempt in range(CONFLICT_RETRIES + 1):
             try:
                 with reactor.processing_lock:
-                    reactor.process_event(
-                        source.mapper.to_domain_event(notification), Tracking(source.name, notification.id)
-                    )
+                    self._react(reactor, events, Tracking(source.name, end.id))
                 return
             except IntegrityError as error:
-                if self._already_tracked(reactor, source, notification):
+                if self._already_tracked(reactor, source, end):
                     return
                 if attempt == CONFLICT_RETRIES:
-                    fail_at(upstream, notification, start, error)
+                    if len(chunk) > 1:
+                        break
+                    fail_at(upstream, chunk[0] if chunk else end, start, error)
+            except ReactionFailed as failed:
+                if failed.index:
+                    self._commit(reactor, source, upstream, chunk[: failed.index], chunk[failed.index - 1], start)
+                    start = chunk[failed.index - 1].id
+                fail_at(upstream, chunk[failed.index], start, failed.error)
+            except UNAVAILABLE_ERRORS:
+                raise
             except Exception as error:
-                fail_at(upstream, notification, start, error)
+                if len(chunk) <= 1:
+                    fail_at(upstream, chunk[0] if chunk else end, start, error)
+                break
+        for notification in chunk:
+            self._commit(reactor, source, upstream, [notification], notification, start)
+            start = notification.id
+        if end.id > start:
+            self._commit(reactor, source, upstream, [], end, start)
+
+    @staticmethod
+    def _react(reactor: Any, events: list[Any], tracking: Tracking) -> None:
+        if isinstance(reactor, ContextPolicy):
+            reactor.react(events, tracking)
+        elif len(events) == 1:
+            reactor.process_event(events[0], tracking)
+        else:
+            raise ValueError("only a ContextPolicy reacts to several events at once")
 
     @staticmethod
     def _already_tracked(reactor: Any, source: Any, notification: Any) -> bool:
@@ -120,7 +315,19 @@ class PolicyRunner:
         return (reactor.recorder.max_tracking_id(source.name) or 0) >= notification.id
 
     def catch_up(self) -> int:
-        return drain(self.process_batch, self.upstreams, self.stop)
+        """Batches until every upstream log is drained; a batch shorter than the limit was the end of its log
+        (anything written since has notified the follower, which comes back)."""
+        total = 0
+        pending = list(self.upstreams)
+        while pending and not self.stop.is_set():
+            still = []
+            for upstream in pending:
+                passed = self.process_batch(upstream)
+                total += passed
+                if passed >= self.batch_size:
+                    still.append(upstream)
+            pending = still
+        return total
 
     def run_forever(self, poll_seconds: float | None = None) -> None:
         follow_forever(
