@@ -10,6 +10,7 @@ status. GraphQL gets the malformed documents, literals, variables and representa
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Any
@@ -23,6 +24,8 @@ from jsonschema import Draft202012Validator
 from ocg.api import api
 from ocg.identity.models import User
 from ocg.identity.tokens import issue_token_pair
+from ocg.spine.projections import ProjectionRunner, get_projection
+from tests.orders.shop import place, project_catalog, published_piece
 
 PASSWORD = "a-long-password-9"
 OPENAPI = api.get_openapi_schema()
@@ -80,10 +83,21 @@ def string_fields(method: str, path: str) -> list[str]:
 
 
 @pytest.fixture
-def world(event_store, settings):
+def world(event_store, settings, tmp_path):
     settings.RATE_LIMITS = {scope: (100_000, window) for scope, (_limit, window) in settings.RATE_LIMITS.items()}
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    return {"user": User.objects.create_user("contract@example.com", PASSWORD)}
+    settings.MEDIA_ROOT = tmp_path
+    user = User.objects.create_user("contract@example.com", PASSWORD)
+    return {"user": user, "order": functools.cache(lambda: an_order(user))}
+
+
+def an_order(user: User) -> str:
+    """An order the world's user placed, made only for the operations on one (they answer it, not a 404)."""
+    published_piece(uuid4(), "CONTRACT-1")
+    project_catalog()
+    [order_id] = place(user.id, **{"CONTRACT-1": 1})
+    ProjectionRunner(get_projection("orders")).catch_up()
+    return str(order_id)
 
 
 def good_body(world, method: str, path: str) -> Any:
@@ -101,6 +115,8 @@ def good_body(world, method: str, path: str) -> Any:
 
 def url_for(world, path: str, **overrides: str) -> str:
     values = {"product_id": str(uuid4()), **overrides}
+    if "{order_id}" in path and "order_id" not in overrides:
+        values["order_id"] = world["order"]()
     for name, value in values.items():
         path = path.replace("{" + name + "}", value)
     return re.sub(r"\{[a-z_]+\}", lambda _: str(uuid4()), path)
