@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
+from django.db.models import Q
+
 from ocg.identity.models import Role, User
 
 
@@ -30,3 +32,9 @@ def active_designer(user_id: UUID) -> Profile | None:
 def contact_email(user_id: UUID) -> str | None:
     """Where to mail an active account (a designer's order and stock notices); None for unknown or disabled ones."""
     return User.objects.filter(pk=user_id, is_active=True).values_list("email", flat=True).first()
+
+
+def staff_emails() -> list[str]:
+    """Where staff notices go (a refund's deadline near or passed): every active administrator, by email."""
+    staff = User.objects.filter(Q(role=Role.ADMIN) | Q(is_superuser=True), is_active=True)
+    return list(staff.order_by("email").values_list("email", flat=True))

@@ -173,6 +173,7 @@ def _intent(row: PaymentView, e: Any) -> None:
 def _succeeded(row: PaymentView, e: Any) -> None:
     row.captured = e.captured.amount
     row.status = states.SUCCEEDED
+    row.failure = ""  # the provider took it after all: whatever made it fail here no longer stands
 
 
 def _ended(status: str) -> Callable[[PaymentView, Any], None]:

@@ -4,6 +4,9 @@ Nothing here talks to a mail server: each mail becomes a `Notification` row (ren
 the envelope, the consumer's own state and the mails it causes commit together or not at all.
 Delivery comes after the commit (delivery.py).
 
+Staff hear of a refund whose deadline is near or past (the payments' SLA events), one mail per active
+administrator: each gets a notification of their own, keyed by the event and the address.
+
 Designers hear of an order when it is confirmed, not when it is placed: a placed order is only a
 request until the stock saga reserves its pieces, and under contention most placed orders of a
 scarce piece are rejected a moment later. A confirmed order is real stock set aside for a customer.
@@ -16,7 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -25,11 +28,12 @@ from ocg.catalog import queries as catalog_queries
 from ocg.identity import queries as identity_queries
 from ocg.orders.models import Notification, NotificationOrder, NotificationStock
 from ocg.orders.notifications import mail
+from ocg.payments import queries as payments_queries
 from ocg.spine.envelope import topic_for
 
 logger = logging.getLogger(__name__)
 
-TOPICS = [topic_for("orders"), topic_for("catalog")]
+TOPICS = [topic_for("orders"), topic_for("catalog"), topic_for("payments")]
 ORDER_PLACED = "ocg.orders.Order.Placed"
 ORDER_CONFIRMED = "ocg.orders.Order.Confirmed"
 ORDER_REJECTED = "ocg.orders.Order.Rejected"
@@ -37,6 +41,8 @@ ORDER_SHIPPED = "ocg.orders.Order.Shipped"
 ORDER_DELIVERED = "ocg.orders.Order.Delivered"
 STOCK_CREATED = "ocg.catalog.Stock.Created"
 STOCK_LOW = "ocg.catalog.Stock.LowStockReached"
+REFUND_SLA_AT_RISK = "ocg.payments.Payment.RefundSlaAtRisk"
+REFUND_SLA_BREACHED = "ocg.payments.Payment.RefundSlaBreached"
 
 
 class UnreadableEvent(Exception):
@@ -64,10 +70,17 @@ def handle(envelope: dict[str, Any]) -> None:
         logger.error("notifications: passing over an unreadable event: %s", error)
 
 
-def add(envelope: dict[str, Any], kind: str, recipient: str, context: dict[str, Any], order_id: UUID | None) -> None:
+def add(
+    envelope: dict[str, Any],
+    kind: str,
+    recipient: str,
+    context: dict[str, Any],
+    order_id: UUID | None,
+    event_id: UUID | None = None,
+) -> None:
     rendered = mail.render(kind, recipient, context)
     Notification.objects.get_or_create(
-        event_id=UUID(envelope["id"]),
+        event_id=event_id or UUID(envelope["id"]),
         kind=kind,
         defaults={
             "order_id": order_id,
@@ -221,6 +234,58 @@ def stock_low(envelope: dict[str, Any]) -> None:
     add(envelope, mail.DESIGNER_LOW_STOCK, designer_email, context, None)
 
 
+# Refunds (staff).
+
+
+def when(moment: Any) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment is not None else "unknown"
+
+
+def refund_context(refund_id: UUID, due_at: Any) -> tuple[dict[str, Any], UUID | None]:
+    """What a staff mail says of a refund, from the payments' read side; the order's id, when known."""
+    context: dict[str, Any] = {
+        "refund_id": refund_id,
+        "due_at": when(due_at),
+        "number": "unknown",
+        "state": "unknown",
+        "amount": "unknown",
+        "requested_at": "unknown",
+        "reason": "",
+        "made_to_order": False,
+    }
+    refund = payments_queries.refund(refund_id)
+    if refund is None:
+        logger.warning("notifications: refund %s is not in the payments read model yet", refund_id)
+        return context, None
+    order = NotificationOrder.objects.filter(order_id=refund.order_id).first()
+    amount = refund.approved_money or refund.requested_money
+    context.update(
+        number=order.number if order else str(refund.order_id),
+        state=refund.state,
+        amount=mail.money(amount.amount, amount.currency),
+        requested_at=when(refund.requested_at),
+        reason=refund.reason,
+        made_to_order=refund.made_to_order,
+    )
+    return context, refund.order_id
+
+
+def refund_sla(kind: str) -> Callable[[dict[str, Any]], None]:
+    def handle_refund_sla(envelope: dict[str, Any]) -> None:
+        with reading(envelope):
+            refund_id = UUID(str(envelope["data"]["refund_id"]))
+            due_at = parse_datetime(str(envelope["data"]["due_at"]))
+        context, order_id = refund_context(refund_id, due_at)
+        recipients = identity_queries.staff_emails()
+        if not recipients:
+            logger.warning("notifications: refund %s needs staff, and no active administrator has an email", refund_id)
+        for recipient in recipients:
+            # One row per address: the notification's key is (event, kind), so each address gets its own event id.
+            add(envelope, kind, recipient, context, order_id, event_id=uuid5(UUID(envelope["id"]), recipient))
+
+    return handle_refund_sla
+
+
 HANDLERS: dict[str, Callable[[dict[str, Any]], None]] = {
     ORDER_PLACED: order_placed,
     ORDER_CONFIRMED: order_confirmed,
@@ -229,4 +294,6 @@ HANDLERS: dict[str, Callable[[dict[str, Any]], None]] = {
     ORDER_DELIVERED: order_delivered,
     STOCK_CREATED: stock_created,
     STOCK_LOW: stock_low,
+    REFUND_SLA_AT_RISK: refund_sla(mail.STAFF_REFUND_SLA_AT_RISK),
+    REFUND_SLA_BREACHED: refund_sla(mail.STAFF_REFUND_SLA_BREACHED),
 }

@@ -27,6 +27,8 @@ ORDER_SHIPPED = "order_shipped"
 ORDER_DELIVERED = "order_delivered"
 DESIGNER_NEW_ORDER = "designer_new_order"
 DESIGNER_LOW_STOCK = "designer_low_stock"
+STAFF_REFUND_SLA_AT_RISK = "staff_refund_sla_at_risk"
+STAFF_REFUND_SLA_BREACHED = "staff_refund_sla_breached"
 
 SUBJECTS = {
     ORDER_CONFIRMED: "Your order {number} is confirmed",
@@ -35,6 +37,8 @@ SUBJECTS = {
     ORDER_DELIVERED: "Your order {number} has been delivered",
     DESIGNER_NEW_ORDER: "New order {number} of your pieces",
     DESIGNER_LOW_STOCK: "Low stock: {product_name} (SKU {sku})",
+    STAFF_REFUND_SLA_AT_RISK: "Refund due by {due_at}: order {number}",
+    STAFF_REFUND_SLA_BREACHED: "Refund overdue since {due_at}: order {number}",
 }
 MESSAGE_ID_NAMESPACE = uuid.UUID("0f3c5a8e-2b7d-4e91-9c1a-6d2e8f4b7a30")
 SUBJECT_MAX_LENGTH = 255
