@@ -191,7 +191,7 @@ if IDEMPOTENCY["TTL_SECONDS"] < 24 * 3600:
     raise ImproperlyConfigured("IDEMPOTENCY_KEY_TTL_SECONDS must be at least 86400: clients may retry for a day.")
 
 # Periodic jobs; django-celery-beat's DatabaseScheduler copies these into its tables when beat starts.
-CELERY_BEAT_SCHEDULE = {
+CELERY_BEAT_SCHEDULE |= {
     "spine.purge_idempotency_keys": {
         "task": "ocg.spine.tasks.purge_idempotency_keys",
         "schedule": float(IDEMPOTENCY["PURGE_EVERY_SECONDS"]),
@@ -264,6 +264,27 @@ PASSWORDLESS = {
     "MAX_ATTEMPTS": env_int("PASSWORDLESS_MAX_ATTEMPTS", 5),
     "REQUESTS_PER_EMAIL": (env_int("PASSWORDLESS_REQUESTS_PER_EMAIL_PER_HOUR", 5), 3600),
     "REQUESTS_PER_IP": (env_int("PASSWORDLESS_REQUESTS_PER_IP_PER_HOUR", 30), 3600),
+}
+
+# PayPal (Orders v2 REST): the app's credentials, the sandbox unless PAYPAL_API_BASE says otherwise, the webhook
+# id PayPal verifies notifications against, the age a notification may have, and where the customer comes back to.
+PAYPAL_CLIENT_ID = env("PAYPAL_CLIENT_ID")
+PAYPAL_CLIENT_SECRET = env("PAYPAL_CLIENT_SECRET")
+PAYPAL_API_BASE = env("PAYPAL_API_BASE", "https://api-m.sandbox.paypal.com")
+PAYPAL_WEBHOOK_ID = env("PAYPAL_WEBHOOK_ID")
+PAYPAL_WEBHOOK_TOLERANCE_SECONDS = env_int("PAYPAL_WEBHOOK_TOLERANCE_SECONDS", 300)
+PAYPAL_TIMEOUT_SECONDS = env_float("PAYPAL_TIMEOUT_SECONDS", 10.0)
+PAYPAL_RETURN_URL = env("PAYPAL_RETURN_URL", f"{STOREFRONT_URL}/checkout/paypal/return")
+PAYPAL_CANCEL_URL = env("PAYPAL_CANCEL_URL", f"{STOREFRONT_URL}/checkout/paypal/cancel")
+# Each provider's circuit breaker (state shared through Redis): it opens after FAILURES consecutive outages
+# (timeouts, refused connections, 5xx; a refusal is no outage) and lets a trial call through after RESET_SECONDS.
+PAYMENTS_BREAKER_FAILURES = env_int("PAYMENTS_BREAKER_FAILURES", 5)
+PAYMENTS_BREAKER_RESET_SECONDS = env_int("PAYMENTS_BREAKER_RESET_SECONDS", 30)
+# Reconciliation: payments still created/requires_action this long after their last step are asked about.
+PAYMENTS_RECONCILE_AFTER_SECONDS = env_int("PAYMENTS_RECONCILE_AFTER_SECONDS", 15 * 60)
+CELERY_BEAT_SCHEDULE["payments.reconcile"] = {
+    "task": "ocg.payments.tasks.reconcile_payments",
+    "schedule": float(env_int("PAYMENTS_RECONCILE_EVERY_SECONDS", 5 * 60)),
 }
 
 # Email (magic links and codes): console in development, SMTP when EMAIL_HOST is set.

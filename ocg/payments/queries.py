@@ -54,6 +54,12 @@ def stale_open_payments(created_before: datetime, limit: int) -> list[PaymentVie
     return list(rows[:limit])
 
 
+def approved_refunds(limit: int) -> list[RefundView]:
+    """Refunds approved but not yet with the provider, oldest first: the sending job's work."""
+    rows = RefundView.objects.filter(state=states.REFUND_APPROVED).order_by("requested_at", "id")
+    return list(rows[:limit])
+
+
 def refunds_due_for_sla(now: datetime, at_risk_fraction: float, limit: int) -> list[RefundView]:
     """Pending refunds whose at-risk moment or deadline has come and has not been signalled yet, earliest due
     first. The aggregate decides again; this only proposes."""

@@ -8,7 +8,15 @@ from uuid import uuid4
 
 import pytest
 
-from ocg.payments.domain import IllegalPaymentStep, InvalidRefund, OrderPaymentSlot, Payment, slot_id
+from ocg.payments.domain import (
+    IllegalPaymentStep,
+    InvalidRefund,
+    OrderPaymentSlot,
+    Payment,
+    ProviderPaymentIndex,
+    provider_payment_index_id,
+    slot_id,
+)
 from ocg.payments.domain import payment as p
 from ocg.spine.domain.money import Money
 
@@ -131,3 +139,36 @@ def test_an_order_has_one_live_payment_at_a_time():
     assert slot.release(first) is True
     slot.claim(second)
     assert slot.payment_id == second
+
+
+def test_the_provider_has_the_last_word_a_payment_given_up_here_that_it_took_is_captured():
+    payment = Payment.start(
+        payment_id=uuid4(), order_id=uuid4(), customer_id=uuid4(), amount=eur("10.00"), provider="stripe", actor_id=None
+    )
+    payment.record_intent("pi_1", needs_action=True)
+    payment.fail("card declined")
+    assert payment.succeed(eur("10.00")) is True, "the customer retried on the same intent, and it went through"
+    assert payment.status == p.SUCCEEDED and payment.refundable == eur("10.00")
+    succeeded = payment.collect_events()[-1]
+    assert isinstance(succeeded, Payment.Succeeded) and succeeded.order_id == payment.order_id
+
+
+def test_the_events_the_orders_policy_follows_name_the_order():
+    payment = paid()
+    refund_id = requested(payment, "40.00")
+    payment.reject_refund(refund_id, "Worn", None)
+    kept = requested(payment, "30.00")
+    payment.approve_refund(kept, eur("30.00"), "", None)
+    payment.record_refund_sent(kept, "re_1")
+    payment.confirm_refund(kept)
+    events = payment.collect_events()
+    followed = Payment.RefundRequested | Payment.RefundRejected | Payment.RefundConfirmed
+    named = [e for e in events if isinstance(e, followed)]
+    assert len(named) == 4 and {e.order_id for e in named} == {payment.order_id}
+
+
+def test_a_provider_payment_id_names_its_payment_through_a_uuid5_index():
+    payment_id = uuid4()
+    index = ProviderPaymentIndex.record("stripe", "pi_1", payment_id)
+    assert index.id == provider_payment_index_id("stripe", "pi_1") != provider_payment_index_id("paypal", "pi_1")
+    assert index.payment_id == payment_id

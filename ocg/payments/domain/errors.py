@@ -23,6 +23,18 @@ class OrderNotPayable(PaymentsError):
     code = "order_not_payable"
 
 
+class PaymentInProgress(PaymentsError):
+    """Another attempt to pay the order is under way; its own idempotency key replays its answer."""
+
+    code = "payment_in_progress"
+
+
+class NotPaymentParty(PaymentsError):
+    """Only the order's customer pays it and asks for its refunds (staff act on any)."""
+
+    code = "permission_denied"
+
+
 class InvalidRefund(PaymentsError):
     code = "invalid_refund"
 

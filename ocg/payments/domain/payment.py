@@ -148,24 +148,31 @@ class Payment(Aggregate):
         self.provider_events.add(provider_event_id)
 
     def succeed(self, captured: Money) -> bool:
-        """The provider took the money. False when this is already known (a repeat)."""
+        """The provider took the money. False when this is already known (a repeat).
+
+        The provider has the last word: a payment given up here (failed, cancelled) that it took anyway (a
+        customer retrying on the same Stripe intent after a decline) is captured, so its money can go back.
+        """
         if self.status in CAPTURED:
             return False
-        self._require(OPEN, "succeed")
+        self._require(OPEN | {FAILED, CANCELLED}, "succeed")
         if captured != self.amount:
             raise IllegalPaymentStep(
                 f"The provider captured {captured.amount} {captured.currency}, not the payment's amount.",
                 field="amount",
                 payment_id=self.id,
             )
-        self._succeeded(captured=captured)
+        self._succeeded(captured=captured, order_id=self.order_id)
         return True
 
     class Succeeded(Aggregate.Event):
+        """Carries the order's id, as the refund events the orders' policy follows do, so it needs no lookup."""
+
         captured: Money
+        order_id: UUID
 
     @event(Succeeded)
-    def _succeeded(self, captured: Money) -> None:
+    def _succeeded(self, captured: Money, order_id: UUID) -> None:
         self.captured = captured
         self.status = SUCCEEDED
 
@@ -243,10 +250,12 @@ class Payment(Aggregate):
             actor_id=actor_id,
             requested_at=at,
             due_at=due_at,
+            order_id=self.order_id,
         )
 
     class RefundRequested(Aggregate.Event):
         refund_id: UUID
+        order_id: UUID
         amount: Money
         reason: str
         skus: list[str]
@@ -266,6 +275,7 @@ class Payment(Aggregate):
         actor_id: UUID | None,
         requested_at: datetime,
         due_at: datetime,
+        order_id: UUID,
     ) -> None:
         self.refunds[refund_id] = Refund(
             refund_id=refund_id,
@@ -307,15 +317,16 @@ class Payment(Aggregate):
         if refund.state != REFUND_REQUESTED:
             raise InvalidRefund(f"This refund is {refund.state}: it cannot be rejected.", field="refund_id")
         note = clean_text(note, field="note", max_length=NOTE_MAX_LENGTH, multiline=True, error=InvalidRefund)
-        self._refund_rejected(refund_id=refund_id, note=note, actor_id=actor_id)
+        self._refund_rejected(refund_id=refund_id, note=note, actor_id=actor_id, order_id=self.order_id)
 
     class RefundRejected(Aggregate.Event):
         refund_id: UUID
         note: str
         actor_id: UUID | None
+        order_id: UUID
 
     @event(RefundRejected)
-    def _refund_rejected(self, refund_id: UUID, note: str, actor_id: UUID | None) -> None:
+    def _refund_rejected(self, refund_id: UUID, note: str, actor_id: UUID | None, order_id: UUID) -> None:
         self.refunds[refund_id].state = REFUND_REJECTED
 
     def record_refund_sent(self, refund_id: UUID, provider_refund_id: str) -> bool:
@@ -344,15 +355,16 @@ class Payment(Aggregate):
             return False
         if refund.state != REFUND_SENT:
             raise InvalidRefund(f"This refund is {refund.state}: it cannot be confirmed.", field="refund_id")
-        self._refund_confirmed(refund_id=refund_id, amount=refund.approved)
+        self._refund_confirmed(refund_id=refund_id, amount=refund.approved, order_id=self.order_id)
         return True
 
     class RefundConfirmed(Aggregate.Event):
         refund_id: UUID
         amount: Money
+        order_id: UUID
 
     @event(RefundConfirmed)
-    def _refund_confirmed(self, refund_id: UUID, amount: Money) -> None:
+    def _refund_confirmed(self, refund_id: UUID, amount: Money, order_id: UUID) -> None:
         self.refunds[refund_id].state = REFUND_CONFIRMED
         confirmed = sum(
             (r.approved.amount for r in self.refunds.values() if r.state == REFUND_CONFIRMED and r.approved),

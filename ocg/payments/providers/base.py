@@ -57,6 +57,7 @@ class WebhookEvent:
     provider_refund_id: str | None = None
     refund_status: str | None = None  # confirmed / failed
     raw: dict[str, Any] = field(default_factory=dict)
+    reason: str = ""  # why it failed or was cancelled, when the provider says
 
 
 class PaymentProvider(Protocol):
