@@ -266,6 +266,28 @@ PASSWORDLESS = {
     "REQUESTS_PER_IP": (env_int("PASSWORDLESS_REQUESTS_PER_IP_PER_HOUR", 30), 3600),
 }
 
+# Stripe (PaymentIntents): the secret key, the webhook signing secret, the API's address (localstripe in tests and
+# `make run`), each call's timeout and how old a webhook may be. Without a secret key Stripe is not offered; DEBUG's
+# `manage.py serve` then starts localstripe and labels its payments demo (STRIPE_DEMO).
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
+STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
+STRIPE_API_BASE = env("STRIPE_API_BASE")
+STRIPE_TIMEOUT_SECONDS = env_float("STRIPE_TIMEOUT_SECONDS", 10.0)
+STRIPE_WEBHOOK_TOLERANCE_SECONDS = env_int("STRIPE_WEBHOOK_TOLERANCE_SECONDS", 300)
+STRIPE_DEMO = False
+if STRIPE_SECRET_KEY and not STRIPE_WEBHOOK_SECRET:
+    raise ImproperlyConfigured("STRIPE_SECRET_KEY is set without STRIPE_WEBHOOK_SECRET: webhooks cannot be verified.")
+# Refunds are due REFUND_SLA_DAYS after they are asked for (EU 2011/83/EU Art. 13: 14 days), at risk once
+# REFUND_SLA_AT_RISK_FRACTION of that time is gone; approved refunds an outage held back are sent again every
+# REFUND_SEND_EVERY_SECONDS.
+REFUND_SLA_DAYS = env_int("REFUND_SLA_DAYS", 14)
+REFUND_SLA_AT_RISK_FRACTION = env_float("REFUND_SLA_AT_RISK_FRACTION", 0.8)
+CELERY_BEAT_SCHEDULE["payments.send_approved_refunds"] = {
+    "task": "ocg.payments.tasks.send_approved_refunds",
+    "schedule": float(env_int("REFUND_SEND_EVERY_SECONDS", 60)),
+}
+
 # PayPal (Orders v2 REST): the app's credentials, the sandbox unless PAYPAL_API_BASE says otherwise, the webhook
 # id PayPal verifies notifications against, the age a notification may have, and where the customer comes back to.
 PAYPAL_CLIENT_ID = env("PAYPAL_CLIENT_ID")
