@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 import pybreaker
 import redis
 from django.conf import settings
+from django.utils.module_loading import import_string
 
 from ocg.payments.domain.errors import PaymentsUnavailable
 from ocg.payments.providers.base import (
@@ -167,12 +168,20 @@ class GuardedProvider:
         return self.provider.verify_webhook(body=body, headers=headers)
 
 
+def _offered(name: str) -> bool:
+    from ocg.payments.providers import ADAPTERS
+
+    configured = getattr(import_string(ADAPTERS[name]), "is_configured", None)
+    return bool(configured()) if configured is not None else True
+
+
 def circuit_report(name: str) -> dict[str, Any]:
     circuit = breaker(name)
     state = circuit.current_state
     report: dict[str, Any] = {
         "status": "ok" if state == pybreaker.STATE_CLOSED else "degraded",
         "state": state,
+        "offered": _offered(name),
         "failures": circuit.fail_counter,
         "fail_max": circuit.fail_max,
         "reset_seconds": circuit.reset_timeout,

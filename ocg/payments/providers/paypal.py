@@ -23,7 +23,7 @@ import time
 from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, ClassVar
 
 import requests
 from django.conf import settings
@@ -108,6 +108,20 @@ _tokens_lock = threading.Lock()
 
 class PayPalProvider:
     name = "paypal"
+    # The settings it is built from: the provider registry builds a new one when any of them changes.
+    settings_names: ClassVar[tuple[str, ...]] = (
+        "PAYPAL_CLIENT_ID",
+        "PAYPAL_CLIENT_SECRET",
+        "PAYPAL_API_BASE",
+        "PAYPAL_WEBHOOK_ID",
+        "PAYPAL_TIMEOUT_SECONDS",
+        "PAYPAL_RETURN_URL",
+        "PAYPAL_CANCEL_URL",
+    )
+
+    @staticmethod
+    def is_configured() -> bool:
+        return bool(settings.PAYPAL_CLIENT_ID and settings.PAYPAL_CLIENT_SECRET)
 
     def __init__(
         self,
