@@ -1,7 +1,7 @@
 """A stateful PayPal at the HTTP layer (`responses`): OAuth2 tokens, Orders v2, captures, refunds, and the
 verify-webhook-signature call, answering as PayPal documents. The test plays the customer (`approve`) and
-PayPal's notifier (`notification`), and can take PayPal down (`down`), make it time out (`slow`) or answer
-garbage (`garbage`)."""
+PayPal's notifier (`notification`), and can take PayPal down (`down`), make it time out (`slow`), answer
+garbage (`garbage`) or decline captures (`decline_captures`)."""
 
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ class FakePayPal:
         self.verified_events: list[bytes] = []
         self.down = False
         self.slow = False
+        self.decline_captures = False
         self.garbage = False
         self._ids = itertools.count(1)
         routes = [
@@ -165,6 +166,8 @@ class FakePayPal:
             return 422, {"name": "UNPROCESSABLE_ENTITY", "details": [{"issue": "ORDER_ALREADY_CAPTURED"}]}
         if order["status"] != "APPROVED":
             return 422, {"name": "UNPROCESSABLE_ENTITY", "details": [{"issue": "ORDER_NOT_APPROVED"}]}
+        if self.decline_captures:
+            return 422, {"name": "UNPROCESSABLE_ENTITY", "details": [{"issue": "INSTRUMENT_DECLINED"}]}
         capture_id = self._new_id("C")
         capture = {
             "id": capture_id,

@@ -9,7 +9,7 @@ import pytest
 import responses
 
 from ocg.payments import breaker
-from ocg.payments.domain.errors import ProviderError
+from ocg.payments.domain.errors import PaymentsUnavailable, ProviderError
 from ocg.payments.providers import paypal as paypal_module
 from ocg.payments.providers.base import ProviderUnavailable
 from ocg.payments.providers.paypal import PayPalProvider, paypal_value
@@ -269,3 +269,23 @@ def test_a_body_that_is_no_paypal_event_is_refused(fake, body):
     with pytest.raises(ProviderError):
         PayPalProvider().verify_webhook(body=body, headers=headers)
     assert fake.calls_to("/verify-webhook-signature") == 0
+
+
+def test_a_capture_paypal_declines_is_a_failed_payment_not_an_error(fake):
+    provider = PayPalProvider()
+    order_id = start(provider).provider_payment_id
+    fake.approve(order_id)
+    fake.decline_captures = True
+
+    found = provider.state(order_id)
+
+    assert found.status == "failed" and "INSTRUMENT_DECLINED" in found.reason
+    assert fake.captures == {}
+
+
+def test_paypal_away_while_verifying_is_a_503_to_come_back_with(fake):
+    body, headers = fake.notification("PAYMENT.CAPTURE.COMPLETED", {"id": "C1"})
+    fake.down = True
+    with pytest.raises(PaymentsUnavailable) as unavailable:
+        PayPalProvider().verify_webhook(body=body, headers=headers)
+    assert unavailable.value.retry_after >= 1

@@ -29,7 +29,7 @@ import requests
 from django.conf import settings
 
 from ocg.payments.breaker import guarded
-from ocg.payments.domain.errors import ProviderError
+from ocg.payments.domain.errors import PaymentsUnavailable, ProviderError
 from ocg.payments.providers.base import (
     ProviderPaymentState,
     ProviderRefund,
@@ -71,6 +71,7 @@ WEBHOOK_HEADERS = {
     "transmission_time": "paypal-transmission-time",
 }
 HEADER_MAX_LENGTH = 500
+WEBHOOK_RETRY_AFTER_SECONDS = 30
 
 
 def paypal_value(amount: Money) -> str:
@@ -187,7 +188,14 @@ class PayPalProvider:
         """Where the PayPal order stands; an approved one is captured first (see the module's docstring)."""
         order = self.get_order(provider_payment_id)
         if order.get("status") == "APPROVED":
-            order = self.capture(provider_payment_id)
+            try:
+                order = self.capture(provider_payment_id)
+            except ProviderError as error:
+                if getattr(error, "paypal_status", None) != 422:
+                    raise
+                # PayPal would not take the money (INSTRUMENT_DECLINED, a payer restriction): the attempt failed.
+                reason = f"PayPal refused the capture ({getattr(error, 'paypal_issue', '') or 'unprocessable'})"
+                return ProviderPaymentState(provider_payment_id=provider_payment_id, status="failed", reason=reason)
         return self._order_state(provider_payment_id, order)
 
     def refund(self, *, provider_payment_id: str, amount: Money, idempotency_key: str) -> ProviderRefund:
@@ -224,7 +232,15 @@ class PayPalProvider:
         if not self.webhook_id:
             raise ProviderError("PayPal webhooks are not configured here (PAYPAL_WEBHOOK_ID).")
         # Only what reaches PayPal goes through the circuit: the checks above never count for or against it.
-        return guarded(self.name, self._verified_event, body, signed, event)
+        try:
+            return guarded(self.name, self._verified_event, body, signed, event)
+        except ProviderUnavailable as error:
+            # PayPal delivers the notification again later (503: it keeps it); nothing was applied.
+            raise PaymentsUnavailable(
+                f"PayPal could not be asked to verify this notification ({error}).",
+                retry_after=WEBHOOK_RETRY_AFTER_SECONDS,
+                field="provider",
+            ) from error
 
     def _verified_event(self, body: bytes, signed: dict[str, str], event: dict[str, Any]) -> WebhookEvent:
         # PayPal checks the signature over the event as it sent it: pass the received bytes, never a re-encoding.
@@ -431,6 +447,7 @@ class PayPalProvider:
         details = answer.get("details") if isinstance(answer.get("details"), list) else []
         issue = str(details[0].get("issue") or "")[:60] if details and isinstance(details[0], dict) else ""
         error = ProviderError(f"PayPal refused the request ({status} {name}{': ' + issue if issue else ''}).")
+        error.paypal_status = status  # type: ignore[attr-defined]
         error.paypal_issue = issue  # type: ignore[attr-defined]
         return error
 
