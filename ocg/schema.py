@@ -11,6 +11,7 @@ from ocg.catalog.api import graphql as catalog
 from ocg.identity.api import graphql as identity
 from ocg.identity.api import passwordless_graphql as passwordless
 from ocg.orders.api import graphql as orders
+from ocg.payments.api.pay import graphql as pay
 from ocg.spine.graphql_errors import harden_input_scalars
 
 
@@ -18,7 +19,14 @@ class Query(identity.Query, catalog.Query, orders.Query, graphene.ObjectType):
     pass
 
 
-class Mutation(identity.Mutation, passwordless.Mutation, catalog.Mutation, orders.Mutation, graphene.ObjectType):
+class Mutation(
+    identity.Mutation,
+    passwordless.Mutation,
+    catalog.Mutation,
+    orders.Mutation,
+    pay.Mutation,
+    graphene.ObjectType,
+):
     pass
 
 

@@ -133,6 +133,7 @@ PROJECTIONS = [
 POLICIES: dict[str, str] = {
     "catalog": "ocg.catalog.policies.InventoryPolicy",
     "orders": "ocg.orders.policies.OrderPolicy",
+    "payments": "ocg.payments.policies.PaymentPolicy",
 }
 # How long a mutation waits for its projection before answering (read-your-writes).
 PROJECTION_WAIT_SECONDS = env_float("PROJECTION_WAIT_SECONDS", 2.0)

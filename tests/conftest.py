@@ -131,6 +131,16 @@ def kafka() -> Iterator:
     broker.stop()
 
 
+@pytest.fixture(scope="session")
+def localstripe() -> Iterator:
+    """localstripe, a stateful fake of Stripe's API, as a subprocess on a free port for the session."""
+    from ocg.payments.localstripe import LocalStripe
+
+    server = LocalStripe().start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture(autouse=True)
 def celery_runs_tasks_inline() -> Iterator[None]:
     """Tasks run in the calling thread unless a test starts a real worker (see test_passwordless_delivery)."""

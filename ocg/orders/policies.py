@@ -1,8 +1,14 @@
 """The orders' answer to the inventory: a placed order is confirmed when its stock is held, rejected
-(with the short SKUs) when it is not.
+(with the short SKUs) when it is not. And to the payments: a payment the provider took pays the order,
+exactly once; its refunds move the order through refund_requested to refunded or refund_rejected.
 
-The orders context's process application. It follows the catalog and writes only orders events,
-each in the same transaction as the position of the catalog event it answers.
+A success the order cannot take (cancelled or expired meanwhile, in negotiation, already paid, or for a
+total the order no longer has) never stalls this policy: the order records `PaymentRefused`, and the
+payments' policy answers it with a full refund, approved and sent by the payments context. The money
+always goes back; the order's state does not move.
+
+The orders context's process application. It follows the catalog and the payments and writes only
+orders events, each in the same transaction as the position of the upstream event it answers.
 """
 
 from __future__ import annotations
@@ -16,16 +22,20 @@ from eventsourcing.dispatch import singledispatchmethod
 
 from ocg.catalog.domain import Reservation
 from ocg.orders.domain import Order
+from ocg.orders.domain.order import REASON_MAX_LENGTH
+from ocg.payments.domain import Payment
 from ocg.spine.policies import ContextPolicy
+
+PAYMENT_EVENTS = (Payment.Succeeded, Payment.RefundRequested, Payment.RefundConfirmed, Payment.RefundRejected)
 
 
 class OrderPolicy(ContextPolicy):
     name = "orders"
-    follows = ("catalog",)
-    reacts_to = (Reservation.Made, Reservation.Refused)
+    follows = ("catalog", "payments")
+    reacts_to = (Reservation.Made, Reservation.Refused, *PAYMENT_EVENTS)
 
     def prefetch(self, domain_event: Any) -> list[Any]:
-        return [domain_event.order_id] if isinstance(domain_event, Reservation.Made | Reservation.Refused) else []
+        return [domain_event.order_id] if isinstance(domain_event, self.reacts_to) else []
 
     @singledispatchmethod
     def policy(self, domain_event: Any, processing_event: ProcessingEvent) -> None:
@@ -45,8 +55,57 @@ class OrderPolicy(ContextPolicy):
             order.reject(domain_event.shortages)
             processing_event.collect_events(order)
 
+    @policy.register
+    def _(self, domain_event: Payment.Succeeded, processing_event: ProcessingEvent) -> None:
+        order = self._order(domain_event.order_id)
+        if order is None:
+            return
+        payment_id, captured = domain_event.originator_id, domain_event.captured
+        if order.can_take(payment_id, captured):
+            order.pay(payment_id, captured)
+        elif order.paid_by == payment_id:
+            return
+        else:
+            order.refuse_payment(payment_id, captured, refusal_reason(order, captured))
+        processing_event.collect_events(order)
+
+    @policy.register
+    def _(self, domain_event: Payment.RefundRequested, processing_event: ProcessingEvent) -> None:
+        order = self._paid_by(domain_event)
+        if order is not None and order.can("request_refund"):
+            order.request_refund(domain_event.reason[:REASON_MAX_LENGTH], domain_event.actor_id, None)
+            processing_event.collect_events(order)
+
+    @policy.register
+    def _(self, domain_event: Payment.RefundConfirmed, processing_event: ProcessingEvent) -> None:
+        order = self._paid_by(domain_event)
+        if order is not None and order.can("refund") and domain_event.amount.currency == order.total.currency:
+            order.refund(min(domain_event.amount, order.total), None)
+            processing_event.collect_events(order)
+
+    @policy.register
+    def _(self, domain_event: Payment.RefundRejected, processing_event: ProcessingEvent) -> None:
+        order = self._paid_by(domain_event)
+        if order is not None and order.can("reject_refund"):
+            order.reject_refund(domain_event.note[:REASON_MAX_LENGTH], domain_event.actor_id)
+            processing_event.collect_events(order)
+
+    def _paid_by(self, domain_event: Any) -> Order | None:
+        """The order, when the payment whose refund this is paid it (an automatic refund of a payment the
+        order refused leaves the order alone)."""
+        order = self._order(domain_event.order_id)
+        return order if order is not None and order.paid_by == domain_event.originator_id else None
+
     def _order(self, order_id: Any) -> Order | None:
         try:
             return self.repository.get(order_id)
         except AggregateNotFoundError:
             return None
+
+
+def refusal_reason(order: Order, captured: Any) -> str:
+    if order.paid_by is not None:
+        return "The order was already paid by another payment."
+    if order.status == "awaiting_payment":
+        return f"The order's total is now {order.total.amount} {order.total.currency}, not the amount captured."
+    return f"The order is {order.status}: it can no longer be paid."

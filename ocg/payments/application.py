@@ -140,7 +140,6 @@ class PaymentsApplication(ContextApplication):
         actor_id: UUID | None,
         idempotency_key: str | None = None,
     ) -> PaymentStarted:
-        adapter = get_provider(provider)
         view = orders.order(order_id)
         if view is None:
             raise PaymentNotFound(f"No order {order_id}.", field="order_id", order_id=order_id)
@@ -149,6 +148,7 @@ class PaymentsApplication(ContextApplication):
         if view.status != PAYABLE:
             message = NOT_PAYABLE.get(view.status, "Order {number} is already paid.")
             raise OrderNotPayable(message.format(number=view.number), field="order_id", order_id=order_id)
+        adapter = get_provider(provider)
         amount = view.money
         wanted = payment_id_for(customer_id, order_id, idempotency_key) if idempotency_key else uuid.uuid4()
         payment_id = self._open_payment(order_id, customer_id, amount, provider, actor_id, wanted)
@@ -489,6 +489,8 @@ class PaymentsApplication(ContextApplication):
         sent = 0
         for row in queries.approved_refunds(limit):
             try:
+                if self.payment(row.payment_id).refund(row.id).state != states.REFUND_APPROVED:
+                    continue  # the read model has not caught up: it went already
                 self.send_refund(row.payment_id, row.id)
                 sent += 1
             except PaymentsUnavailable:

@@ -65,6 +65,8 @@ class Order(Aggregate):
         self.shortages: dict[str, int] = {}
         self.tracking: dict[str, str] = {}
         self.pay_by: datetime | None = None
+        # The payment that paid it: only that payment's refunds move the order.
+        self.paid_by: UUID | None = None
 
     @classmethod
     def place(
@@ -238,7 +240,28 @@ class Order(Aggregate):
 
     @event(Paid)
     def _paid(self, actor_id: UUID | None, payment_id: UUID, amount: Money) -> None:
+        self.paid_by = payment_id
         self._move("pay")
+
+    def can_take(self, payment_id: UUID, amount: Money) -> bool:
+        """Whether a payment that succeeded at the provider pays this order now."""
+        return self.can("pay") and amount == self.total
+
+    def refuse_payment(self, payment_id: UUID, amount: Money, reason: str) -> None:
+        """A payment the provider took that this order cannot take (cancelled, expired, negotiating, paid by
+        another, or for another total since): recorded so the payments context gives the money back. The
+        order's state does not change."""
+        self._payment_refused(actor_id=None, payment_id=payment_id, amount=amount, reason=reason[:REASON_MAX_LENGTH])
+
+    class PaymentRefused(Aggregate.Event):
+        actor_id: UUID | None
+        payment_id: UUID
+        amount: Money
+        reason: str
+
+    @event(PaymentRefused)
+    def _payment_refused(self, actor_id: UUID | None, payment_id: UUID, amount: Money, reason: str) -> None:
+        pass
 
     def start_production(self, actor_id: UUID | None, acting_designer_id: UUID | None) -> None:
         self.check_designer(acting_designer_id)
