@@ -12,10 +12,11 @@ from ocg.identity.api import graphql as identity
 from ocg.identity.api import passwordless_graphql as passwordless
 from ocg.orders.api import graphql as orders
 from ocg.payments.api.pay import graphql as pay
+from ocg.payments.api.refunds import graphql as refunds
 from ocg.spine.graphql_errors import harden_input_scalars
 
 
-class Query(identity.Query, catalog.Query, orders.Query, graphene.ObjectType):
+class Query(identity.Query, catalog.Query, orders.Query, refunds.Query, graphene.ObjectType):
     pass
 
 
@@ -25,6 +26,7 @@ class Mutation(
     catalog.Mutation,
     orders.Mutation,
     pay.Mutation,
+    refunds.Mutation,
     graphene.ObjectType,
 ):
     pass

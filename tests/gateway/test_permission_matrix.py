@@ -74,6 +74,12 @@ MUTATIONS = {
     ),
     "orderMarkDelivered": ("order_designer", 'orderMarkDelivered(id: "%(order)s")'),
     "orderComplete": ("staff", 'orderComplete(id: "%(order)s")'),
+    "refundRequest": (
+        "sign_in",
+        'refundRequest(idempotencyKey: "matrix-refund-%(role)s", orderId: "%(order)s", reason: "Matrix")',
+    ),
+    "refundApprove": ("staff", 'refundApprove(refundId: "00000000-0000-4000-8000-000000000000", note: "Matrix")'),
+    "refundReject": ("staff", 'refundReject(refundId: "00000000-0000-4000-8000-000000000000", note: "Matrix")'),
 }
 
 REST = {
@@ -121,6 +127,12 @@ REST = {
     ("post", "/api/orders/{order_id}/ship"): ("order_designer", {"carrier": "DHL", "tracking_number": "MATRIX-1"}),
     ("post", "/api/orders/{order_id}/deliver"): ("order_designer", None),
     ("post", "/api/orders/{order_id}/complete"): ("staff", None),
+    ("get", "/api/payments/orders/{order_id}/payments"): ("sign_in", None),
+    ("post", "/api/payments/orders/{order_id}/refunds"): ("sign_in", {"reason": "Matrix"}),
+    ("get", "/api/payments/refunds"): ("sign_in", None),
+    ("get", "/api/payments/refunds/{refund_id}"): ("sign_in", None),
+    ("post", "/api/payments/refunds/{refund_id}/approve"): ("staff", {"note": "Matrix"}),
+    ("post", "/api/payments/refunds/{refund_id}/reject"): ("staff", {"note": "Matrix"}),
 }
 
 
