@@ -288,6 +288,11 @@ CELERY_BEAT_SCHEDULE["payments.send_approved_refunds"] = {
     "task": "ocg.payments.tasks.send_approved_refunds",
     "schedule": float(env_int("REFUND_SEND_EVERY_SECONDS", 60)),
 }
+# Refund deadlines are checked every REFUND_SLA_CHECK_SECONDS: at-risk and breached are each signalled once.
+CELERY_BEAT_SCHEDULE["payments.signal_refund_slas"] = {
+    "task": "ocg.payments.sla.signal_refund_slas",
+    "schedule": float(env_int("REFUND_SLA_CHECK_SECONDS", 300)),
+}
 
 # PayPal (Orders v2 REST): the app's credentials, the sandbox unless PAYPAL_API_BASE says otherwise, the webhook
 # id PayPal verifies notifications against, the age a notification may have, and where the customer comes back to.

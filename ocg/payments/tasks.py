@@ -15,7 +15,8 @@ from ocg.payments import queries
 from ocg.payments.domain import PaymentsUnavailable
 from ocg.payments.domain import payment as states
 from ocg.payments.providers import get_provider
-from ocg.payments.providers.base import WebhookEvent
+from ocg.payments.providers.base import ProviderUnavailable, WebhookEvent
+from ocg.payments.sla import signal_refund_slas  # noqa: F401 - Celery finds tasks in `tasks` modules
 from ocg.spine.eventstore import applications
 
 logger = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ def reconcile(now: datetime, limit: int = RECONCILE_BATCH) -> Counter[str]:
     recorded) was never shown to the customer, so nobody can pay it: it is cancelled, freeing the order. One
     still waiting on the customer is left, unless its order no longer awaits payment (expired, cancelled):
     then it is cancelled, at the provider too where the adapter can. A provider whose circuit is open is not
-    asked again in this run.
+    asked again in this run, nor is one that did not answer.
     """
     payments = applications.get("payments")
     before = now - timedelta(seconds=settings.PAYMENTS_RECONCILE_AFTER_SECONDS)
@@ -65,7 +66,7 @@ def reconcile(now: datetime, limit: int = RECONCILE_BATCH) -> Counter[str]:
             continue
         try:
             outcomes[reconcile_one(payments, row.id)] += 1
-        except PaymentsUnavailable:
+        except (PaymentsUnavailable, ProviderUnavailable):
             unavailable.add(row.provider)
             outcomes["unavailable"] += 1
             logger.warning("reconciliation: %s is unavailable; its payments wait for the next run", row.provider)

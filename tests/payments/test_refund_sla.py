@@ -8,6 +8,8 @@ import uuid
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
+import time_machine
 from django.core import mail as django_mail
 from django.utils import timezone
 
@@ -15,13 +17,20 @@ from ocg.identity.models import Role, User
 from ocg.orders.domain import Order, OrderLine
 from ocg.orders.models import Notification
 from ocg.orders.notifications import deliver_due, handle
-from ocg.payments.domain import Payment
+from ocg.payments.domain import InvalidRefund, Payment
+from ocg.payments.models import PaymentView, RefundView
 from ocg.payments.projections import PaymentsProjection
+from ocg.payments.sla import signal_refund_slas
 from ocg.spine.consumer import handle_once
 from ocg.spine.domain.money import Money
 from ocg.spine.envelope import encode, envelope
 from ocg.spine.projections import ProjectionRunner
+from tests.payments import refund_support
+from tests.payments.refund_support import eventually, paid_order, payments, wait_for_refund
 
+shop = refund_support.shop
+followers = refund_support.followers
+paypal = refund_support.paypal
 ADDRESS = {"name": "Ada", "line1": "1 Rue de la Paix", "city": "Paris", "postal_code": "75002", "country": "FR"}
 
 
@@ -148,3 +157,57 @@ def test_a_breached_refund_shows_in_readyz_detail_without_failing_the_probe(even
     check = body["checks"]["refund_sla"]
     assert (check["status"], check["breached"], check["at_risk"]) == ("ok", 1, 1)
     assert check["oldest_breached_due_at"] == (asked + timedelta(days=14)).isoformat()
+
+
+def test_on_a_controlled_clock_each_refund_is_at_risk_once_and_breached_once(client, shop, followers, paypal):
+    """REFUND_SLA_DAYS 14, at risk at 80% (11.2 days): the beat job run again and again signals each once; a
+    refund settled in time is never breached; partial refunds add up and are capped at what was captured."""
+    order = paid_order(paypal, shop.cleo, **{"COAT-M": 1})
+    start = timezone.now()
+
+    def at(days: float):
+        return time_machine.travel(start + timedelta(days=days), tick=True)
+
+    def run() -> int:
+        return signal_refund_slas.delay().get()
+
+    def ask(amount: str):
+        return payments().request_refund(
+            order_id=order, amount=eur(amount), reason="Too big", actor_id=shop.cleo.id, acting_customer_id=shop.cleo.id
+        )
+
+    with at(0):
+        settled, late = ask("700.00").refund_id, ask("400.00").refund_id
+        with pytest.raises(InvalidRefund, match=r"At most 100\.00 EUR"):
+            ask("100.01")
+        wait_for_refund(late, "requested")
+    with at(11):
+        assert run() == 0, "80% of the window is not gone yet"
+    with at(11.5):
+        assert run() == 2
+        for refund_id in (settled, late):
+            eventually(lambda r=refund_id: RefundView.objects.get(id=r).sla_state == "at_risk", "at risk")
+        assert run() == 0
+    with at(12):
+        payments().approve_refund(payment_of(order), settled, note="", actor_id=shop.staff.id)
+        assert payments().send_refund(payment_of(order), settled) == "confirmed"
+        assert run() == 0
+    with at(14.01):
+        assert run() == 1, "only the refund still pending is breached"
+        eventually(lambda: RefundView.objects.get(id=late).sla_state == "breached", "the breach")
+        assert run() == 0
+    with at(30):
+        assert run() == 0
+
+    stored = [type(e).__name__ for e in payments().events.get(payment_of(order))]
+    assert stored.count("RefundSlaAtRisk") == 2 and stored.count("RefundSlaBreached") == 1
+    assert RefundView.objects.get(id=settled).sla_state == "at_risk"
+    assert PaymentView.objects.get(order_id=order).refunded_money == eur("700.00")
+    with pytest.raises(InvalidRefund):
+        ask("100.01")
+    ask("100.00")  # the 100.00 left may still be asked for, and then nothing more
+    assert payments().payment(payment_of(order)).refundable == eur("0.00")
+
+
+def payment_of(order) -> uuid.UUID:
+    return PaymentView.objects.get(order_id=order).id
