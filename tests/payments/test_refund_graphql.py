@@ -3,6 +3,8 @@ staff approve (partly) or reject, the provider sends the money back; the reads s
 
 from __future__ import annotations
 
+import base64
+import json
 from uuid import uuid4
 
 from django.db import connection
@@ -193,6 +195,10 @@ def test_lists_page_by_keyset_with_constant_sql_and_staff_filter_by_state(client
     assert {edge["node"]["madeToOrder"] for edge in requested["edges"]} == {True, False}
     wrong = graphql(client, shop.staff, STAFF_REFUNDS, status=["REJECTED"], after=after)
     assert wrong["data"] is None and wrong["errors"][0]["extensions"] == {"code": "invalid", "field": "after"}
+    forged = base64.urlsafe_b64encode(json.dumps([1, "x", "2026-01-01T00:00:00+00:00", 5]).encode()).decode()
+    for cursor in (forged, "not a cursor", "e30"):
+        refused = graphql(client, shop.cleo, MY_REFUNDS, after=cursor)
+        assert refused["errors"][0]["extensions"] == {"code": "invalid", "field": "after"}, cursor
     denied = graphql(client, shop.cleo, STAFF_REFUNDS)
     assert denied["errors"][0]["extensions"]["code"] == "permission_denied"
     too_many = graphql(client, shop.staff, STAFF_REFUNDS, first=101)

@@ -118,7 +118,7 @@ def decode_cursor(cursor: Any, listing: RefundFilter, field_name: str) -> tuple[
         version, print_, requested_at, row_hex = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         moment = datetime.fromisoformat(requested_at)
         row_id = UUID(hex=row_hex)
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, TypeError, AttributeError, binascii.Error, UnicodeDecodeError):
         raise invalid from None
     if version != CURSOR_VERSION or moment.tzinfo is None:
         raise invalid
