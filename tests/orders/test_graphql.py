@@ -85,11 +85,15 @@ def test_a_customer_lists_their_own_orders_newest_first_a_page_at_a_time(client,
 def test_bad_page_arguments_are_refused_naming_the_argument(client, shop, orders):
     cursor = graphql(client, shop.cleo, MY_ORDERS, first=1)["data"]["myOrders"]["pageInfo"]["endCursor"]
     forged = base64.urlsafe_b64encode(json.dumps([1, "x", "not a time", "zz"]).encode()).decode()
+    number_id = base64.urlsafe_b64encode(json.dumps([1, "x", "2026-01-01T00:00:00+00:00", 5]).encode()).decode()
+    naive = base64.urlsafe_b64encode(json.dumps([1, "x", "2026-01-01T00:00:00", "ab" * 16]).encode()).decode()
     cases = [
         ({"first": 0}, ("invalid", "first")),
         ({"first": 101}, ("invalid", "first")),
         ({"after": "not-a-cursor"}, ("invalid", "after")),
         ({"after": forged}, ("invalid", "after")),
+        ({"after": number_id}, ("invalid", "after")),
+        ({"after": naive}, ("invalid", "after")),
         ({"after": "\x00" * 10}, ("invalid", "after")),
         ({"after": cursor, "status": ["PLACED"]}, ("invalid", "after")),  # a cursor of another filter
     ]

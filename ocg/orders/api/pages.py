@@ -127,7 +127,7 @@ def decode_cursor(cursor: str, listing: OrderFilter, field_name: str) -> tuple[d
         version, print_, placed_at, row_hex = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         moment = datetime.fromisoformat(placed_at)
         row_id = UUID(hex=row_hex)
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, TypeError, AttributeError, binascii.Error, UnicodeDecodeError):
         raise invalid from None
     if version != CURSOR_VERSION or moment.tzinfo is None:
         raise invalid
