@@ -94,8 +94,8 @@ def confirm_at_stripe(localstripe: Any, intent_id: str, payment_method: str = "p
 
 def intents_for_order(localstripe: Any, order_id: UUID) -> list[Any]:
     """Every PaymentIntent localstripe holds for the order (our metadata names it)."""
-    found = stripe_client(localstripe).v1.payment_intents.list(params={"limit": 100})
-    return [intent for intent in found.data if intent.metadata.get("order_id") == str(order_id)]
+    found = stripe_client(localstripe).v1.payment_intents.list(params={"limit": 100}).auto_paging_iter()
+    return [intent for intent in found if intent.to_dict()["metadata"].get("order_id") == str(order_id)]
 
 
 def stripe_event(localstripe: Any, kind: str, intent_id: str) -> dict[str, Any]:
