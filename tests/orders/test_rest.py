@@ -162,6 +162,8 @@ def test_lists_show_each_caller_their_own_orders_and_staff_everything(client, sh
     assert other_filter.status_code == 400 and field_errors(other_filter) == {("cursor", "invalid")}
     for bad in ("limit=0", "limit=101", "status=lost", f"customer_id={'x' * 5}"):
         assert staff.get(f"{API}?{bad}").status_code == 422, bad
+    misspelt = staff.get(f"{API}?stauts=cancelled")
+    assert misspelt.status_code == 400 and field_errors(misspelt) == {("stauts", "invalid")}
     nul = staff.get(f"{API}?number=%00")
     assert nul.status_code == 400 and field_errors(nul) == {("number", "invalid")}
     assert Api(client, None).get(API).status_code == 401

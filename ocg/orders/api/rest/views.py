@@ -109,6 +109,9 @@ def written(request: HttpRequest, order_id: UUID) -> Any:
 )
 def order_list(request: HttpRequest, filters: Query[OrderFilters]) -> Any:
     user = require(request.auth, PLACE_ORDERS)
+    unknown = sorted(set(request.GET) - set(OrderFilters.model_fields))
+    if unknown:  # a misspelt filter would otherwise list every order as if it were applied
+        raise InvalidOrder(f"Unknown query parameter {unknown[0]!r}.", field=unknown[0] or None)
     scope = "all" if is_staff(user) else f"party:{user.id}"
     listing = pages.order_filter(
         scope,
