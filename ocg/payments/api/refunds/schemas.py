@@ -2,7 +2,9 @@
 
 Amounts are decimal strings at the currency's digits, with the payment's one currency beside them. The domain
 checks every value a schema lets through (the amount against what is left, the SKUs against the order's
-lines, the reason's text) and names the body field at fault; the schemas bound lengths.
+lines, the reason's text) and names the body field at fault; the schemas bound lengths. Bodies are plain
+pydantic models: ninja's `Schema` reads attributes off any object, so it would take a JSON array or a string
+for a body whose fields are all optional.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 from ninja import Field, Schema
+from pydantic import BaseModel
 
 from ocg.payments.api.refunds.pages import PAGE_MAX, REFUND_STATES, SLA_STATES
 from ocg.payments.api.refunds.types import refundable
@@ -23,7 +26,7 @@ SlaState = Literal[SLA_STATES]  # type: ignore[valid-type]
 AMOUNT_MAX_LENGTH = 40
 
 
-class RefundRequestIn(Schema):
+class RefundRequestIn(BaseModel):
     reason: str = Field(max_length=NOTE_MAX_LENGTH, description="Why the money should come back.")
     amount: str | None = Field(
         None,
@@ -33,12 +36,12 @@ class RefundRequestIn(Schema):
     skus: list[str] = Field([], max_length=100, description="The lines to refund; default: the whole order.")
 
 
-class RefundApproveIn(Schema):
+class RefundApproveIn(BaseModel):
     amount: str | None = Field(None, max_length=AMOUNT_MAX_LENGTH, description="At most what was asked (default).")
     note: str = Field("", max_length=NOTE_MAX_LENGTH, description="Kept on the refund; the customer sees it.")
 
 
-class RefundRejectIn(Schema):
+class RefundRejectIn(BaseModel):
     note: str = Field(max_length=NOTE_MAX_LENGTH, description="Why; the customer sees it.")
 
 
