@@ -25,6 +25,7 @@ class PaymentsConfig(contexts.ContextConfig):
         REQUEST_REFUNDS: ("customer", "designer", "admin"),
         MANAGE_REFUNDS: ("admin",),
     }
+    benchmarks = {"payments": "ocg.payments.bench.run"}
     health_checks = {
         "refund_sla": "ocg.payments.sla.health",
         "stripe_circuit": "ocg.payments.breaker.stripe_circuit",
