@@ -163,3 +163,22 @@ def test_a_capture_paypal_declines_fails_the_attempt_and_the_order_can_be_paid_a
     fake.decline_captures = False
     again = pay(client, shop, order_id)
     assert again.status_code == 200 and again.json()["payment_id"] != first["payment_id"]
+
+
+def test_paypal_unreachable_while_verifying_answers_503_and_its_redelivery_pays(client, shop, followers, fake):
+    order_id = awaiting_payment(shop)
+    pay(client, shop, order_id)
+    paypal_order = next(iter(fake.orders))
+    fake.approve(paypal_order)
+    body, headers = fake.order_approved(paypal_order)
+    fake.down = True
+
+    refused = notify(client, body, headers)
+
+    assert refused.status_code == 503, refused.content
+    assert refused.json()["code"] == "payments_unavailable" and int(refused["Retry-After"]) >= 1
+    assert fake.orders[paypal_order]["status"] == "APPROVED" and api_support.status_of(order_id) == "awaiting_payment"
+    fake.down = False
+    redelivered = notify(client, body, headers)  # PayPal delivers it again later
+    assert redelivered.status_code == 200 and redelivered.json()["outcome"] == "succeeded"
+    wait_for_status(order_id, "paid")
