@@ -19,6 +19,7 @@ ERROR_STATUSES = {
 class PaymentsConfig(contexts.ContextConfig):
     name = "ocg.payments"
     label = "payments"
+    demo_data = "ocg.payments.demo"
     permissions = {
         PAY_ORDERS: ("customer", "designer", "admin"),
         SEE_PAYMENTS: ("customer", "designer", "admin"),

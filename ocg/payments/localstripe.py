@@ -9,6 +9,8 @@ It posts webhooks, signed as Stripe signs them, to the URLs registered with `reg
 
 from __future__ import annotations
 
+import ctypes
+import signal
 import subprocess
 import sys
 
@@ -24,10 +26,18 @@ BOOT = (
 )
 # localstripe accepts any key of the right shape; this one only ever reaches it.
 SECRET_KEY = "sk_test_ocg_localstripe"  # noqa: S105
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """Linux: the child is sent SIGTERM when the thread that started it ends, however its process ends (a
+    server stopped by SIGTERM does not run its `finally` blocks)."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 class LocalStripe:
-    """One localstripe process; stop and start it again on the same port (its objects are then gone)."""
+    """One localstripe process; stop and start it again on the same port (its objects are then gone). Start
+    it from a thread that lives as long as it should (the main one): it goes when that thread does."""
 
     def __init__(self, port: int | None = None) -> None:
         self.port = port or free_port()
@@ -41,6 +51,7 @@ class LocalStripe:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            preexec_fn=die_with_parent if sys.platform == "linux" else None,
         )
         wait_for_port(self.port)
         return self

@@ -22,7 +22,8 @@ class ContextConfig(AppConfig):
     - `permissions`: permission name -> the roles that hold it (a superuser holds every one);
     - `benchmarks`: `manage.py bench` name -> dotted path of `run(quick: bool) -> dict` of figures;
     - `demo_data`: dotted path of a module with `seed() -> list[str]` (lines to report) and,
-      optionally, `banner() -> list[str]` (lines `manage.py serve` prints in DEBUG);
+      optionally, `banner() -> list[str]` (lines `manage.py serve` prints in DEBUG) and
+      `start_services(base_url) -> stop | None` (local stand-ins `manage.py serve` starts first in DEBUG);
     - `health_checks`: check name -> dotted path of `check() -> dict`, shown by /readyz and the admin's
       health page: `{"status": "ok" | "degraded", ...detail}` (detail is JSON, shown as is).
     """

@@ -31,6 +31,14 @@ class Command(BaseCommand):
             threading.Thread(target=run_periodic_jobs, args=(stop,), daemon=True, name="periodic-jobs").start()
             jobs = "in this process"
         base = f"http://{host}:{port}"
+        stoppers = []
+        if settings.DEBUG:
+            # Local stand-ins a context brings for a demo (fakes of outside services), up before any request.
+            for module in demo_modules():
+                start = getattr(module, "start_services", None)
+                stopper = start(base) if start is not None else None
+                if stopper is not None:
+                    stoppers.append(stopper)
         relay = f"to {settings.KAFKA_BOOTSTRAP_SERVERS}" if settings.KAFKA_BOOTSTRAP_SERVERS else "idle"
         lines = [
             f"OCG WebStore{' (embedded mode)' if settings.EMBEDDED else ''}",
@@ -49,3 +57,5 @@ class Command(BaseCommand):
             uvicorn.run("ocg.asgi:application", host=host, port=port, lifespan="off", access_log=False, log_config=None)
         finally:
             stop.set()
+            for stopper in stoppers:
+                stopper()
