@@ -9,12 +9,11 @@ page waits, bounded, for the projection, so the list it returns to shows the cha
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
-from django.contrib.admin import helpers
+from django.contrib import admin
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
@@ -25,69 +24,20 @@ from ocg.catalog.domain.stock import QUANTITY_MAX, REASON_MAX_LENGTH
 from ocg.catalog.models import CategoryView, DesignerView, ProductView, VariantView
 from ocg.catalog.permissions import MANAGE_ALL_PRODUCTS
 from ocg.catalog.projections import CatalogProjection
+from ocg.spine import admin_actions
 from ocg.spine.admin import ReadOnlyAdmin
-from ocg.spine.domain import DomainError
 from ocg.spine.domain.money import InvalidMoney, Money
-from ocg.spine.eventstore import applications, tracking_written_positions
+from ocg.spine.eventstore import applications
 from ocg.spine.permissions import has_permission
-from ocg.spine.projections import wait_for_projection
 
 
 def catalog() -> Any:
     return applications.get("catalog")
 
 
-def run_each(
-    model_admin: admin.ModelAdmin, request: HttpRequest, rows: QuerySet, command: Callable[[Any], Any], done: str
-) -> None:
-    """One command per selected row: each refusal becomes an error message naming the row, the rest go ahead."""
-    succeeded = 0
-    with tracking_written_positions():
-        for row in rows:
-            try:
-                command(row)
-            except DomainError as error:
-                model_admin.message_user(request, f"{row}: {error.message}", messages.ERROR)
-            else:
-                succeeded += 1
-        if succeeded:
-            wait_for_projection(CatalogProjection.name)
-    if succeeded:
-        model_admin.message_user(request, f"{done}: {succeeded} of {len(rows)}.", messages.SUCCESS)
-
-
-def form_action(
-    model_admin: admin.ModelAdmin,
-    request: HttpRequest,
-    rows: QuerySet,
-    form_class: type[forms.Form],
-    *,
-    title: str,
-    submit: str,
-    apply: Callable[[Any, dict[str, Any]], Any],
-    done: str,
-    initial: dict[str, Any] | None = None,
-) -> TemplateResponse | None:
-    """An action with a form page in between: the form first, then the command for every selected row."""
-    if "apply" in request.POST:
-        form = form_class(request.POST)
-        if form.is_valid():
-            run_each(model_admin, request, rows, lambda row: apply(row, form.cleaned_data), done)
-            return None
-    else:
-        form = form_class(initial=initial)
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "title": title,
-        "intro": f"For the {len(rows)} selected:",
-        "form": form,
-        "queryset": rows,
-        "opts": model_admin.model._meta,
-        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        "action": request.POST.get("action", ""),
-        "submit": submit,
-    }
-    return TemplateResponse(request, "admin/catalog/action_form.html", context)
+# Each action waits for the projection, so the list it returns to shows the change.
+run_each = functools.partial(admin_actions.run_each, projection=CatalogProjection.name)
+form_action = functools.partial(admin_actions.form_action, projection=CatalogProjection.name)
 
 
 class CatalogStaffAdmin(ReadOnlyAdmin):

@@ -9,13 +9,12 @@ the order's page (its rows are keyed by order id, not a foreign key an inline co
 
 from __future__ import annotations
 
+import functools
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
-from django.contrib.admin import helpers
+from django.contrib import admin
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
@@ -28,63 +27,13 @@ from ocg.orders.domain.order import CARRIER_MAX_LENGTH, REASON_MAX_LENGTH, TRACK
 from ocg.orders.models import OrderView
 from ocg.orders.permissions import MANAGE_ALL_ORDERS
 from ocg.orders.projections import OrdersProjection
+from ocg.spine import admin_actions
 from ocg.spine.admin import ReadOnlyAdmin
-from ocg.spine.domain import DomainError
-from ocg.spine.eventstore import tracking_written_positions
 from ocg.spine.permissions import has_permission
-from ocg.spine.projections import wait_for_projection
 
-
-def run_each(
-    model_admin: admin.ModelAdmin, request: HttpRequest, rows: QuerySet, command: Callable[[Any], Any], done: str
-) -> None:
-    """One command per selected order: each refusal becomes an error message naming the order, the rest go ahead."""
-    succeeded = 0
-    with tracking_written_positions():
-        for row in rows:
-            try:
-                command(row)
-            except DomainError as error:
-                model_admin.message_user(request, f"{row}: {error.message}", messages.ERROR)
-            else:
-                succeeded += 1
-        if succeeded:
-            wait_for_projection(OrdersProjection.name)
-    if succeeded:
-        model_admin.message_user(request, f"{done}: {succeeded} of {len(rows)}.", messages.SUCCESS)
-
-
-def form_action(
-    model_admin: admin.ModelAdmin,
-    request: HttpRequest,
-    rows: QuerySet,
-    form_class: type[forms.Form],
-    *,
-    title: str,
-    submit: str,
-    apply: Callable[[Any, dict[str, Any]], Any],
-    done: str,
-) -> TemplateResponse | None:
-    """An action with a form page in between: the form first, then the command for every selected order."""
-    if "apply" in request.POST:
-        form = form_class(request.POST)
-        if form.is_valid():
-            run_each(model_admin, request, rows, lambda row: apply(row, form.cleaned_data), done)
-            return None
-    else:
-        form = form_class()
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "title": title,
-        "intro": f"For the {len(rows)} selected:",
-        "form": form,
-        "queryset": rows,
-        "opts": model_admin.model._meta,
-        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        "action": request.POST.get("action", ""),
-        "submit": submit,
-    }
-    return TemplateResponse(request, "admin/orders/action_form.html", context)
+# Each action waits for the projection, so the list it returns to shows the change.
+run_each = functools.partial(admin_actions.run_each, projection=OrdersProjection.name)
+form_action = functools.partial(admin_actions.form_action, projection=OrdersProjection.name)
 
 
 def user_link(user_id: Any, text: str | None = None) -> str:

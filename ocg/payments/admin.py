@@ -12,12 +12,10 @@ announced at the top of the list.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -31,8 +29,8 @@ from ocg.payments.api.refunds import commands
 from ocg.payments.domain.payment import NOTE_MAX_LENGTH
 from ocg.payments.models import PaymentAuditEntry, PaymentView, RefundView
 from ocg.payments.permissions import MANAGE_REFUNDS
+from ocg.spine import admin_actions
 from ocg.spine.admin import ReadOnlyAdmin
-from ocg.spine.domain import DomainError
 from ocg.spine.permissions import has_permission
 
 ART_16 = "Made to order or customised: exempt from the statutory withdrawal right (2011/83/EU Art. 16). Staff decide."
@@ -377,38 +375,17 @@ class RefundViewAdmin(PaymentsAdmin):
         request: HttpRequest,
         rows: QuerySet,
         form_class: type[forms.Form],
-        *,
-        title: str,
-        submit: str,
-        apply: Callable[[RefundView, dict[str, Any]], Any],
-        done: str,
+        **options: Any,
     ) -> TemplateResponse | None:
-        """The form first, then the command for every selected refund; each refusal is a message naming it."""
+        """The form (showing each refund's SLA and Art. 16 standing) first, then the command for each refund."""
         selected = list(rows)
-        if "apply" in request.POST:
-            form = form_class(request.POST, selected=len(selected))
-            if form.is_valid():
-                succeeded = 0
-                for row in selected:
-                    try:
-                        apply(row, form.cleaned_data)
-                    except DomainError as error:
-                        self.message_user(request, f"Refund {row.id}: {error.message}", messages.ERROR)
-                    else:
-                        succeeded += 1
-                if succeeded:
-                    self.message_user(request, f"{done}: {succeeded} of {len(selected)}.", messages.SUCCESS)
-                return None
-        else:
-            form = form_class(selected=len(selected))
-        context = {
-            **self.admin_site.each_context(request),
-            "title": title,
-            "form": form,
-            "queryset": selected,
-            "opts": self.model._meta,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "action": request.POST.get("action", ""),
-            "submit": submit,
-        }
-        return TemplateResponse(request, "admin/payments/refund_action_form.html", context)
+        return admin_actions.form_action(
+            self,
+            request,
+            selected,
+            form_class,
+            form_kwargs={"selected": len(selected)},
+            label=lambda row: f"Refund {row.id}",
+            template="admin/payments/refund_action_form.html",
+            **options,
+        )

@@ -11,16 +11,26 @@ from __future__ import annotations
 import json
 import logging
 from typing import Any
+from uuid import UUID
 
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError, ValidationErrorContext
 from ninja.parser import Parser
+from ninja.security import HttpBearer
 
 from ocg.spine.domain import DomainError
-from ocg.spine.errors import CODE_BY_STATUS, domain_error_body, http_status, rest_error_body
+from ocg.spine.errors import (
+    CODE_BY_STATUS,
+    PermissionDenied,
+    Unauthenticated,
+    domain_error_body,
+    http_status,
+    rest_error_body,
+)
 from ocg.spine.gateway import is_json_content
 from ocg.spine.idempotency import WRITE_METHODS, document_key, idempotent_operation
+from ocg.spine.permissions import has_permission
 
 logger = logging.getLogger(__name__)
 
@@ -209,3 +219,38 @@ def add_common_responses(operation: dict[str, Any]) -> None:
     for status, description in sorted(statuses.items()):
         if status not in responses and str(status) not in responses:
             responses[status] = {"description": description, "content": {"application/json": {"schema": ERROR_REF}}}
+
+
+class BearerAuth(HttpBearer):
+    """The access token the authentication middleware has already checked; its user is `request.auth`.
+
+    The token itself is checked once, by that middleware, for every request: here only its presence is required.
+    """
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if getattr(request, "token_claims", None) is None:
+            raise Unauthenticated("Send an access token: Authorization: Bearer <token>.")
+        return request.user
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        return request.user
+
+
+signed_in = BearerAuth()
+
+
+def require_permission(user: Any, permission: str) -> Any:
+    """The user, if they hold the permission; else 403 `permission_denied`."""
+    if not has_permission(user, permission):
+        raise PermissionDenied(f"This needs the {permission} permission.")
+    return user
+
+
+class PendingOut(Schema):
+    """A write stored before its read model caught up (read-your-writes timed out)."""
+
+    id: UUID = Field(description="What changed: read it again shortly to see the change.")
+    pending: bool = Field(True, description="Always true: the change is stored, the read model has not caught up.")
+
+
+PENDING = {202: PendingOut}

@@ -7,28 +7,11 @@ from uuid import UUID
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
-from ninja.security import HttpBearer
 
 from ocg.identity import services, tokens
-from ocg.spine.errors import Unauthenticated
-from ocg.spine.rest import ErrorOut
+from ocg.spine.rest import ErrorOut, signed_in
 
 router = Router(tags=["auth"])
-
-
-class BearerAuth(HttpBearer):
-    """Requires the access token the authentication middleware has already checked."""
-
-    def __call__(self, request: HttpRequest) -> Any:
-        if getattr(request, "token_claims", None) is None:
-            raise Unauthenticated("Send an access token: Authorization: Bearer <token>.")
-        return request.user
-
-    def authenticate(self, request: HttpRequest, token: str) -> Any:
-        return request.user
-
-
-bearer = BearerAuth()
 
 
 class RegisterIn(Schema):
@@ -110,7 +93,7 @@ def token_revoke(request: HttpRequest, payload: RevokeIn) -> tuple[int, None]:
 
 @router.post(
     "/logout-everywhere",
-    auth=bearer,
+    auth=signed_in,
     response={204: None, 401: ErrorOut},
     summary="Revoke every token of the signed-in account",
 )
@@ -119,6 +102,6 @@ def logout_everywhere(request: HttpRequest) -> tuple[int, None]:
     return Status(204, None)
 
 
-@router.get("/me", auth=bearer, response={200: AccountOut, 401: ErrorOut}, summary="The signed-in account")
+@router.get("/me", auth=signed_in, response={200: AccountOut, 401: ErrorOut}, summary="The signed-in account")
 def me(request: HttpRequest) -> Any:
     return request.user

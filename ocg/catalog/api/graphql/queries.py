@@ -7,13 +7,11 @@ Bad input is a GraphQL error whose `extensions` carry `code` (`invalid`, `not_fo
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
 import graphene
-from graphql import GraphQLError
 
 from ocg.catalog import cache, listing
 from ocg.catalog.api.graphql.context import Viewer, loader, viewer
@@ -29,44 +27,9 @@ from ocg.catalog.api.graphql.types import (
 from ocg.catalog.domain.fields import SLUG
 from ocg.catalog.models import CategoryView, ProductView
 from ocg.catalog.permissions import MANAGE_ALL_PRODUCTS
-from ocg.spine.domain import DomainError
 from ocg.spine.errors import PermissionDenied, Unauthenticated
 from ocg.spine.eventstore import applications
-from ocg.spine.permissions import has_permission
-
-
-def client_errors(resolver: Callable[..., Any]) -> Callable[..., Any]:
-    """A refused query is a GraphQL error with its code and, when one input is at fault, that field."""
-
-    @functools.wraps(resolver)
-    def resolve(*arguments: Any, **keywords: Any) -> Any:
-        try:
-            return resolver(*arguments, **keywords)
-        except DomainError as error:
-            extensions = {"code": error.code}
-            if error.field:
-                extensions["field"] = error.field
-            raise GraphQLError(error.message, extensions=extensions) from None
-
-    return resolve
-
-
-def requires(permission: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Declares the permission a query field needs; checked before its resolver runs."""
-
-    def declare(resolver: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(resolver)
-        def resolve(root: Any, info: graphene.ResolveInfo, **arguments: Any) -> Any:
-            user = info.context.user
-            if not user.is_authenticated:
-                raise Unauthenticated("Sign in to do this.")
-            if not has_permission(user, permission):
-                raise PermissionDenied(f"You need the {permission} permission.")
-            return resolver(root, info, **arguments)
-
-        return resolve
-
-    return declare
+from ocg.spine.graphql_common import client_errors, requires
 
 
 def enum_value(value: Any) -> Any:

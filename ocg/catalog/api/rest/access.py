@@ -14,39 +14,15 @@ from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Field, Schema, Status
-from ninja.security import HttpBearer
+from ninja import Status
 
 from ocg.catalog.domain import PUBLISHED, CatalogError
 from ocg.catalog.permissions import MANAGE_ALL_PRODUCTS, MANAGE_CATEGORIES, MANAGE_PRODUCTS
 from ocg.catalog.projections import CatalogProjection
-from ocg.spine.errors import PermissionDenied, Unauthenticated
 from ocg.spine.eventstore import applications, tracking_written_positions
 from ocg.spine.permissions import has_permission
 from ocg.spine.projections import wait_for_projection
-
-
-class SignedIn(HttpBearer):
-    """The access token the authentication middleware has already checked; its user is `request.auth`."""
-
-    def __call__(self, request: HttpRequest) -> Any:
-        if getattr(request, "token_claims", None) is None:
-            raise Unauthenticated("Send an access token: Authorization: Bearer <token>.")
-        return request.user
-
-    def authenticate(self, request: HttpRequest, token: str) -> Any:
-        return request.user
-
-
-signed_in = SignedIn()
-
-
-class PendingOut(Schema):
-    id: UUID = Field(description="The aggregate changed: read it again shortly to see the change.")
-    pending: bool = Field(True, description="Always true: the change is stored, the read model has not caught up.")
-
-
-PENDING = {202: PendingOut}
+from ocg.spine.rest import PendingOut, require_permission
 
 
 def catalog() -> Any:
@@ -64,24 +40,18 @@ def is_staff(user: Any) -> bool:
     return user is not None and has_permission(user, MANAGE_ALL_PRODUCTS)
 
 
-def require(user: Any, permission: str) -> Any:
-    if not has_permission(user, permission):
-        raise PermissionDenied(f"This needs the {permission} permission.")
-    return user
-
-
 def product_editor(request: HttpRequest) -> tuple[UUID, UUID | None]:
     """(actor_id, acting_designer_id) of a designer or staff member; refused for anyone else."""
-    user = require(request.auth, MANAGE_PRODUCTS)
+    user = require_permission(request.auth, MANAGE_PRODUCTS)
     return user.id, None if is_staff(user) else user.id
 
 
 def staff(request: HttpRequest) -> UUID:
-    return require(request.auth, MANAGE_ALL_PRODUCTS).id
+    return require_permission(request.auth, MANAGE_ALL_PRODUCTS).id
 
 
 def category_manager(request: HttpRequest) -> UUID:
-    return require(request.auth, MANAGE_CATEGORIES).id
+    return require_permission(request.auth, MANAGE_CATEGORIES).id
 
 
 def may_see(user: Any, status: str, designer_id: UUID) -> bool:

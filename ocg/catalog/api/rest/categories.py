@@ -9,11 +9,11 @@ from django.http import HttpRequest
 from ninja import PatchDict, Router
 
 from ocg.catalog import queries
-from ocg.catalog.api.rest.access import PENDING, answer, calls_catalog, catalog, category_manager, signed_in
+from ocg.catalog.api.rest.access import answer, calls_catalog, catalog, category_manager
 from ocg.catalog.api.rest.schemas import CategoryCreateIn, CategoryNodeOut, CategoryOut, CategoryUpdateIn
 from ocg.catalog.domain import CategoryNotFound, InvalidCategory
 from ocg.catalog.models import CategoryView
-from ocg.spine.rest import ErrorOut
+from ocg.spine.rest import PENDING, ErrorOut, signed_in
 
 router = Router(tags=["catalog: categories"])
 

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import PatchDict, Router
 from ninja.pagination import paginate
 
-from ocg.catalog.api.rest.access import PENDING, answer, calls_catalog, catalog, product_editor, signed_in
+from ocg.catalog.api.rest.access import answer, calls_catalog, catalog, product_editor
 from ocg.catalog.api.rest.listing import Page
 from ocg.catalog.api.rest.schemas import DesignerOut, DesignerUpdateIn
 from ocg.catalog.domain import DesignerNotFound
@@ -17,7 +17,7 @@ from ocg.catalog.domain.designer import InvalidDesigner
 from ocg.catalog.models import DesignerView
 from ocg.identity import queries as identity_queries
 from ocg.spine.errors import PermissionDenied
-from ocg.spine.rest import ErrorOut
+from ocg.spine.rest import PENDING, ErrorOut, signed_in
 
 router = Router(tags=["catalog: designers"])
 

@@ -16,11 +16,12 @@ from ninja import Field, Schema
 from ninja.pagination import LimitOffsetPagination
 
 from ocg.catalog import listing
-from ocg.catalog.api.rest.access import is_staff, require
+from ocg.catalog.api.rest.access import is_staff
 from ocg.catalog.api.rest.schemas import ProductStatus
 from ocg.catalog.domain import PUBLISHED, CatalogError
 from ocg.catalog.permissions import MANAGE_PRODUCTS
 from ocg.spine.errors import PermissionDenied, Unauthenticated
+from ocg.spine.rest import require_permission
 
 PAGE_DEFAULT = 24
 PAGE_MAX = 100
@@ -106,7 +107,7 @@ def own_designer(user: Any, asked: Any) -> Any:
     """A designer listing drafts or archived products lists their own."""
     if user is None:
         raise Unauthenticated("Sign in to list drafts or archived products.", field="status")
-    require(user, MANAGE_PRODUCTS)
+    require_permission(user, MANAGE_PRODUCTS)
     if asked is not None and asked != user.id:
         raise PermissionDenied("Drafts and archived products are listed for their own designer only.", field="status")
     return user.id

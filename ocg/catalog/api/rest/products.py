@@ -14,17 +14,7 @@ from ninja import PatchDict, Path, Query, Router
 from ninja.pagination import paginate
 
 from ocg.catalog import queries
-from ocg.catalog.api.rest.access import (
-    PENDING,
-    answer,
-    calls_catalog,
-    catalog,
-    may_see,
-    product_editor,
-    signed_in,
-    staff,
-    viewer,
-)
+from ocg.catalog.api.rest.access import answer, calls_catalog, catalog, may_see, product_editor, staff, viewer
 from ocg.catalog.api.rest.listing import Page, ProductFilters, product_rows
 from ocg.catalog.api.rest.schemas import (
     SKU_MAX_LENGTH,
@@ -48,7 +38,7 @@ from ocg.identity import queries as identity_queries
 from ocg.spine import uploads
 from ocg.spine.domain.money import Money
 from ocg.spine.errors import PermissionDenied
-from ocg.spine.rest import ErrorOut
+from ocg.spine.rest import PENDING, ErrorOut, signed_in
 
 router = Router(tags=["catalog: products"])
 

@@ -10,11 +10,11 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Path, Router
 
-from ocg.catalog.api.rest.access import PENDING, answer, calls_catalog, catalog, is_staff, product_editor, signed_in
+from ocg.catalog.api.rest.access import answer, calls_catalog, catalog, is_staff, product_editor
 from ocg.catalog.api.rest.schemas import SKU_MAX_LENGTH, AdjustIn, ReceiveIn, StockOut, ThresholdIn
 from ocg.catalog.domain import NotProductOwner, StockNotFound, stock_id
 from ocg.catalog.models import ProductView, VariantView
-from ocg.spine.rest import ErrorOut
+from ocg.spine.rest import PENDING, ErrorOut, signed_in
 
 router = Router(tags=["catalog: stock"])
 

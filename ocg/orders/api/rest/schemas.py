@@ -147,11 +147,6 @@ class CheckoutPendingOut(Schema):
     pending: bool = Field(True, description="Always true: the orders are stored, the read model has not caught up.")
 
 
-class PendingOut(Schema):
-    id: UUID = Field(description="The order changed: read it again shortly to see the change.")
-    pending: bool = Field(True, description="Always true: the change is stored, the read model has not caught up.")
-
-
 class OrderFilters(Schema):
     status: list[OrderStatus] = Field([], description="Repeat to ask for several.")
     customer_id: UUID | None = None

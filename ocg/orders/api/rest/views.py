@@ -15,7 +15,6 @@ from uuid import UUID
 
 from django.http import HttpRequest
 from ninja import Query, Router, Status
-from ninja.security import HttpBearer
 
 from ocg.identity import queries as identity
 from ocg.orders import queries
@@ -29,7 +28,6 @@ from ocg.orders.api.rest.schemas import (
     OrderFilters,
     OrderPageOut,
     OrderPlaceIn,
-    PendingOut,
     ShipIn,
     detail_out,
     order_out,
@@ -38,38 +36,16 @@ from ocg.orders.domain import InvalidOrder, OrderNotFound, OrdersError
 from ocg.orders.models import OrderView
 from ocg.orders.permissions import MANAGE_ALL_ORDERS, PLACE_ORDERS, SHIP_ORDERS
 from ocg.orders.projections import OrdersProjection
-from ocg.spine.errors import PermissionDenied, Unauthenticated
+from ocg.spine.errors import PermissionDenied
 from ocg.spine.eventstore import tracking_written_positions
 from ocg.spine.idempotency import idempotency_required
-from ocg.spine.permissions import has_permission
 from ocg.spine.projections import wait_for_projection
-from ocg.spine.rest import ErrorOut
+from ocg.spine.rest import PENDING, ErrorOut, PendingOut, require_permission, signed_in
 
 router = Router(tags=["orders"])
 
 WRITE = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
-STEP = {200: OrderDetailOut, 202: PendingOut, **WRITE}
-
-
-class SignedIn(HttpBearer):
-    """The access token the authentication middleware has already checked; its user is `request.auth`."""
-
-    def __call__(self, request: HttpRequest) -> Any:
-        if getattr(request, "token_claims", None) is None:
-            raise Unauthenticated("Send an access token: Authorization: Bearer <token>.")
-        return request.user
-
-    def authenticate(self, request: HttpRequest, token: str) -> Any:
-        return request.user
-
-
-signed_in = SignedIn()
-
-
-def require(user: Any, permission: str) -> Any:
-    if not has_permission(user, permission):
-        raise PermissionDenied(f"This needs the {permission} permission.")
-    return user
+STEP = {200: OrderDetailOut, **PENDING, **WRITE}
 
 
 def calls_orders(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -108,7 +84,7 @@ def written(request: HttpRequest, order_id: UUID) -> Any:
     summary="List orders, newest first: staff see all, anyone else the orders they placed or designed",
 )
 def order_list(request: HttpRequest, filters: Query[OrderFilters]) -> Any:
-    user = require(request.auth, PLACE_ORDERS)
+    user = require_permission(request.auth, PLACE_ORDERS)
     unknown = sorted(set(request.GET) - set(OrderFilters.model_fields))
     if unknown:  # a misspelt filter would otherwise list every order as if it were applied
         raise InvalidOrder(f"Unknown query parameter {unknown[0]!r}.", field=unknown[0] or None)
@@ -140,7 +116,7 @@ def order_list(request: HttpRequest, filters: Query[OrderFilters]) -> Any:
 @idempotency_required
 @calls_orders
 def order_place(request: HttpRequest, payload: OrderPlaceIn) -> Any:
-    user = require(request.auth, PLACE_ORDERS)
+    user = require_permission(request.auth, PLACE_ORDERS)
     customer_id = payload.customer_id or user.id
     if customer_id != user.id:
         if not is_staff(user):
@@ -170,7 +146,7 @@ def order_place(request: HttpRequest, payload: OrderPlaceIn) -> Any:
     summary="An order with its status timeline (for its customer, its designer and staff)",
 )
 def order_detail(request: HttpRequest, order_id: UUID) -> Any:
-    return visible_detail(order_id, require(request.auth, PLACE_ORDERS))
+    return visible_detail(order_id, require_permission(request.auth, PLACE_ORDERS))
 
 
 def step(path: str, summary: str, permission: str, command: str, acting: str | None) -> Callable[..., Any]:
@@ -181,7 +157,7 @@ def step(path: str, summary: str, permission: str, command: str, acting: str | N
     )
     @calls_orders
     def take(request: HttpRequest, order_id: UUID) -> Any:
-        user = require(request.auth, permission)
+        user = require_permission(request.auth, permission)
         party = {acting: acting_party(user)} if acting else {}
         getattr(orders(), command)(order_id, actor_id=user.id, **party)
         return written(request, order_id)
@@ -197,7 +173,7 @@ def step(path: str, summary: str, permission: str, command: str, acting: str | N
 )
 @calls_orders
 def order_cancel(request: HttpRequest, order_id: UUID, payload: CancelIn) -> Any:
-    user = require(request.auth, PLACE_ORDERS)
+    user = require_permission(request.auth, PLACE_ORDERS)
     orders().cancel(order_id, reason=payload.reason, actor_id=user.id, acting_customer_id=acting_party(user))
     return written(request, order_id)
 
@@ -226,7 +202,7 @@ step(
 )
 @calls_orders
 def order_ship(request: HttpRequest, order_id: UUID, payload: ShipIn) -> Any:
-    user = require(request.auth, SHIP_ORDERS)
+    user = require_permission(request.auth, SHIP_ORDERS)
     orders().mark_shipped(
         order_id,
         carrier=payload.carrier,

@@ -15,12 +15,11 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
 from ocg.payments import webhooks
-from ocg.payments.api.refunds.rest import require, signed_in
 from ocg.payments.permissions import PAY_ORDERS
 from ocg.spine.eventstore import applications
 from ocg.spine.idempotency import idempotency_required
 from ocg.spine.idempotency.store import header_key
-from ocg.spine.rest import ErrorOut
+from ocg.spine.rest import ErrorOut, require_permission, signed_in
 
 router = Router(tags=["payments"])
 
@@ -66,7 +65,7 @@ class WebhookOut(Schema):
 )
 @idempotency_required
 def order_pay(request: HttpRequest, order_id: UUID, body: OrderPayIn) -> Any:
-    user = require(request.auth, PAY_ORDERS)
+    user = require_permission(request.auth, PAY_ORDERS)
     started = applications.get("payments").pay_order(
         order_id, body.provider, customer_id=user.id, actor_id=user.id, idempotency_key=header_key(request)
     )

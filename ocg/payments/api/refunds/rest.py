@@ -14,7 +14,6 @@ from uuid import UUID
 
 from django.http import HttpRequest
 from ninja import Query, Router, Status
-from ninja.security import HttpBearer
 
 from ocg.payments import queries
 from ocg.payments.api.refunds import commands, pages
@@ -25,7 +24,6 @@ from ocg.payments.api.refunds.schemas import (
     RefundFilters,
     RefundOut,
     RefundPageOut,
-    RefundPendingOut,
     RefundRejectIn,
     RefundRequestIn,
     payment_out,
@@ -33,41 +31,18 @@ from ocg.payments.api.refunds.schemas import (
 )
 from ocg.payments.domain import PaymentNotFound
 from ocg.payments.permissions import MANAGE_REFUNDS, REQUEST_REFUNDS, SEE_PAYMENTS
-from ocg.spine.errors import PermissionDenied, Unauthenticated
 from ocg.spine.graphql import Written
 from ocg.spine.idempotency import idempotency_required
-from ocg.spine.permissions import has_permission
-from ocg.spine.rest import ErrorOut
+from ocg.spine.rest import ErrorOut, PendingOut, require_permission, signed_in
 
 router = Router(tags=["payments"])
 
 WRITE = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 503: ErrorOut}
 
 
-class SignedIn(HttpBearer):
-    """The access token the authentication middleware has already checked; its user is `request.auth`."""
-
-    def __call__(self, request: HttpRequest) -> Any:
-        if getattr(request, "token_claims", None) is None:
-            raise Unauthenticated("Send an access token: Authorization: Bearer <token>.")
-        return request.user
-
-    def authenticate(self, request: HttpRequest, token: str) -> Any:
-        return request.user
-
-
-signed_in = SignedIn()
-
-
-def require(user: Any, permission: str) -> Any:
-    if not has_permission(user, permission):
-        raise PermissionDenied(f"This needs the {permission} permission.")
-    return user
-
-
 def answered(written: Written, created: bool = False) -> Any:
     if written.pending or written.result is None:
-        return Status(202, RefundPendingOut(id=written.id))
+        return Status(202, PendingOut(id=written.id))
     return Status(201 if created else 200, refund_out(written.result))
 
 
@@ -78,7 +53,7 @@ def answered(written: Written, created: bool = False) -> Any:
     summary="The order's payment attempts with their refunds, oldest first (its customer, designer and staff)",
 )
 def order_payments(request: HttpRequest, order_id: UUID) -> Any:
-    user = require(request.auth, SEE_PAYMENTS)
+    user = require_permission(request.auth, SEE_PAYMENTS)
     found = queries.payments_of_order(order_id)
     if not may_see_order_payments(user, order_id, found):
         raise PaymentNotFound(f"No order {order_id}.", field="order_id")
@@ -89,12 +64,12 @@ def order_payments(request: HttpRequest, order_id: UUID) -> Any:
 @router.post(
     "/orders/{order_id}/refunds",
     auth=signed_in,
-    response={201: RefundOut, 202: RefundPendingOut, **WRITE},
+    response={201: RefundOut, 202: PendingOut, **WRITE},
     summary="Ask for a refund of a paid order, whole or some lines, with a reason (the order's customer, or staff)",
 )
 @idempotency_required
 def refund_request(request: HttpRequest, order_id: UUID, payload: RefundRequestIn) -> Any:
-    user = require(request.auth, REQUEST_REFUNDS)
+    user = require_permission(request.auth, REQUEST_REFUNDS)
     written = commands.request(user, order_id, amount=payload.amount, skus=payload.skus, reason=payload.reason)
     return answered(written, created=True)
 
@@ -106,7 +81,7 @@ def refund_request(request: HttpRequest, order_id: UUID, payload: RefundRequestI
     summary="Refunds, newest first: staff see all (filtered by state and SLA state), anyone else their own",
 )
 def refund_list(request: HttpRequest, filters: Query[RefundFilters]) -> Any:
-    user = require(request.auth, REQUEST_REFUNDS)
+    user = require_permission(request.auth, REQUEST_REFUNDS)
     if is_staff(user):
         listing = pages.refund_filter("all", states=filters.status, sla_states=filters.sla_state)
     else:
@@ -128,7 +103,7 @@ def refund_list(request: HttpRequest, filters: Query[RefundFilters]) -> Any:
     summary="One refund (its customer and staff)",
 )
 def refund_detail(request: HttpRequest, refund_id: UUID) -> Any:
-    user = require(request.auth, REQUEST_REFUNDS)
+    user = require_permission(request.auth, REQUEST_REFUNDS)
     row = queries.refund(refund_id)
     if row is None or not may_see_refund(user, row):
         raise PaymentNotFound(f"No refund {refund_id}.", field="refund_id")
@@ -138,20 +113,20 @@ def refund_detail(request: HttpRequest, refund_id: UUID) -> Any:
 @router.post(
     "/refunds/{refund_id}/approve",
     auth=signed_in,
-    response={200: RefundOut, 202: RefundPendingOut, **WRITE},
+    response={200: RefundOut, 202: PendingOut, **WRITE},
     summary="Approve a requested refund, all or less, with a note; it then goes to the provider (staff)",
 )
 def refund_approve(request: HttpRequest, refund_id: UUID, payload: RefundApproveIn) -> Any:
-    user = require(request.auth, MANAGE_REFUNDS)
+    user = require_permission(request.auth, MANAGE_REFUNDS)
     return answered(commands.approve(user, refund_id, amount=payload.amount, note=payload.note))
 
 
 @router.post(
     "/refunds/{refund_id}/reject",
     auth=signed_in,
-    response={200: RefundOut, 202: RefundPendingOut, **WRITE},
+    response={200: RefundOut, 202: PendingOut, **WRITE},
     summary="Reject a requested refund, saying why (staff)",
 )
 def refund_reject(request: HttpRequest, refund_id: UUID, payload: RefundRejectIn) -> Any:
-    user = require(request.auth, MANAGE_REFUNDS)
+    user = require_permission(request.auth, MANAGE_REFUNDS)
     return answered(commands.reject(user, refund_id, note=payload.note))

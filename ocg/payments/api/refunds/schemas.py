@@ -93,11 +93,6 @@ class RefundPageOut(Schema):
     count: int = Field(description="Refunds in the whole list, every page together.")
 
 
-class RefundPendingOut(Schema):
-    id: UUID = Field(description="The refund: read it again shortly to see the change.")
-    pending: bool = Field(True, description="Always true: the change is stored, the read model has not caught up.")
-
-
 class RefundFilters(Schema):
     status: list[RefundState] = Field([], description="Repeat to ask for several (staff).")
     sla_state: list[SlaState] = Field([], description="Repeat to ask for several (staff).")
