@@ -86,6 +86,9 @@ def event_store(transactional_db) -> Iterator[dict]:
     with connection.cursor() as cursor:
         for application in built.values():
             cursor.execute(f"TRUNCATE {events_table(application)} RESTART IDENTITY")
+            if application.snapshots is not None:
+                snapshots = application.snapshots.recorder
+                cursor.execute(f"TRUNCATE {snapshots.datastore.schema}.{snapshots.events_table_name}")
         for name in policy_names():
             policy = applications.get(name)
             table = f"{policy.recorder.datastore.schema}.{policy.recorder.tracking_table_name}"

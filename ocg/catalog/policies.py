@@ -16,12 +16,13 @@ from django.conf import settings
 from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 from eventsourcing.dispatch import singledispatchmethod
 
+from ocg.catalog.application import StockSnapshots
 from ocg.catalog.domain import OutOfStock, Reservation, Stock, reservation_id, reserve_lines, stock_id
 from ocg.orders.domain import Order
 from ocg.spine.policies import ContextPolicy
 
 
-class InventoryPolicy(ContextPolicy):
+class InventoryPolicy(StockSnapshots, ContextPolicy):
     name = "catalog"
     follows = ("orders",)
     reacts_to = (Order.Placed, Order.Cancelled, Order.Expired, Order.Paid)

@@ -23,8 +23,9 @@ would be lost silently.
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from copy import deepcopy
 from typing import Any, ClassVar
 
@@ -56,12 +57,21 @@ class ReactionFailed(Exception):
 
 class BatchView:
     """The policy's repository while it reacts to a batch: what earlier events of the batch created or
-    changed, as they are now; aggregates read ahead; anything else from the store."""
+    changed, as they are now; anything else read through the policy's loader (and kept for the batch)."""
 
-    def __init__(self, repository: Any, processing_event: ProcessingEvent, loaded: dict[Any, Any]) -> None:
+    def __init__(self, repository: Any, processing_event: ProcessingEvent, load: Callable[[set[Any]], Any]) -> None:
         self.repository = repository
         self.processing_event = processing_event
-        self.loaded = loaded
+        self.load = load
+        self.loaded: dict[Any, Any] = {}
+        self.positions: dict[Any, int] = {}
+
+    def read(self, aggregate_ids: set[Any]) -> None:
+        missing = {aggregate_id for aggregate_id in aggregate_ids if aggregate_id not in self.loaded}
+        if missing:
+            loaded, positions = self.load(missing)
+            self.loaded.update(loaded)
+            self.positions.update(positions)
 
     def get(self, aggregate_id: Any, **options: Any) -> Any:
         if options:
@@ -69,11 +79,7 @@ class BatchView:
         changed = self.processing_event.aggregates.get(aggregate_id)
         if changed is not None:
             return changed
-        if aggregate_id not in self.loaded:
-            try:
-                self.loaded[aggregate_id] = self.repository.get(aggregate_id)
-            except AggregateNotFoundError:
-                self.loaded[aggregate_id] = None
+        self.read({aggregate_id})
         found = self.loaded[aggregate_id]
         if found is None:
             raise AggregateNotFoundError(aggregate_id)
@@ -112,8 +118,8 @@ class ContextPolicy(ContextApplication, EventSourcedProjection):
     def react(self, domain_events: list[Any], tracking: Tracking) -> None:
         """Act on upstream events in order and record every new event with `tracking`, in one transaction."""
         processing_event = AggregateEvents(tracking=tracking)
-        loaded, positions = self._read_ahead(domain_events)
-        view = BatchView(self._repository, processing_event, dict(loaded))
+        view = BatchView(self._repository, processing_event, self._load)
+        view.read({aggregate_id for domain_event in domain_events for aggregate_id in self.prefetch(domain_event)})
         self._reacting.view = view
         try:
             for index, domain_event in enumerate(domain_events):
@@ -127,48 +133,63 @@ class ContextPolicy(ContextApplication, EventSourcedProjection):
         self._take_snapshots(processing_event)
         self.notify(processing_event.events)
         self._notify(recordings)
-        for recording in recordings:
-            event = recording.domain_event
-            positions[event.originator_id] = (recording.notification.id, event.timestamp)
-        for aggregate_id, aggregate in [*loaded.items(), *processing_event.aggregates.items()]:
+        positions = dict(view.positions)
+        positions.update((r.domain_event.originator_id, r.notification.id) for r in recordings)
+        for aggregate_id, aggregate in [*view.loaded.items(), *processing_event.aggregates.items()]:
             if aggregate is not None and aggregate_id in positions:
-                self._kept.put(aggregate_id, (aggregate, *positions[aggregate_id]))
+                self._kept.put(aggregate_id, (aggregate, positions[aggregate_id]))
 
-    def _read_ahead(self, domain_events: list[Any]) -> tuple[dict[Any, Any], dict[Any, tuple[int, Any]]]:
-        """The prefetched aggregates (None: not found) and the position and time of each one's last event.
+    def _load(self, aggregate_ids: set[Any]) -> tuple[dict[Any, Any], dict[Any, int]]:
+        """Aggregates by id (None: not found) and the position of each one's last event, in one query.
 
-        One query reads each one's events from the version a kept copy is at, so that copy is brought
-        up to date; a kept copy whose last event is no longer the one it was (a log emptied and written
-        again, as tests do) is replayed from the start instead. Copies are handed out, so a batch that
-        fails leaves the kept ones as they were committed.
+        Each starts from the copy kept after the policy's last commit, else from its latest snapshot,
+        else from nothing, and takes the events after that. The first event read must be the one the
+        copy or snapshot ends with (same version, time and, for a copy, position): otherwise the log was
+        emptied and written again (as tests do) and the aggregate is replayed from its first event.
+        Copies are handed out, so a batch that fails leaves the kept ones as they were committed.
         """
-        wanted = {aggregate_id for domain_event in domain_events for aggregate_id in self.prefetch(domain_event)}
-        if not wanted or not uses_postgresql():
-            return {}, {}
-        kept: dict[Any, tuple[Any, int, Any] | None] = {}
-        for aggregate_id in wanted:
-            try:
-                kept[aggregate_id] = self._kept.get(aggregate_id)
-            except KeyError:
-                kept[aggregate_id] = None
-        rows = self._events_from({i: entry[0].version if entry else 1 for i, entry in kept.items()})
-        stale = {
-            aggregate_id
-            for aggregate_id, entry in kept.items()
-            if entry is not None and not same_event(rows.get(aggregate_id), entry)
-        }
+        if not uses_postgresql():
+            return {aggregate_id: self._get_or_none(aggregate_id) for aggregate_id in aggregate_ids}, {}
+        bases: dict[Any, tuple[Any, int | None]] = {}
+        for aggregate_id in aggregate_ids:
+            with contextlib.suppress(KeyError):
+                bases[aggregate_id] = self._kept.get(aggregate_id)
+        for aggregate_id, snapshot in self._snapshots_of(aggregate_ids - bases.keys()).items():
+            bases[aggregate_id] = (snapshot, None)
+        rows = self._events_from({i: bases[i][0].version if i in bases else 1 for i in aggregate_ids})
+        stale = {i for i, (base, position) in bases.items() if not ends_with(rows.get(i), base, position)}
         if stale:
             rows.update(self._events_from(dict.fromkeys(stale, 1)))
         loaded: dict[Any, Any] = {}
-        positions: dict[Any, tuple[int, Any]] = {}
-        for aggregate_id, entry in kept.items():
+        positions: dict[Any, int] = {}
+        for aggregate_id in aggregate_ids:
             found = rows.get(aggregate_id, [])
-            base = None if entry is None or aggregate_id in stale else deepcopy(entry[0])
-            newer = found[1:] if base is not None else found
-            loaded[aggregate_id] = project_aggregate(base, [event for _, event in newer]) if found else None
+            base = deepcopy(bases[aggregate_id][0]) if aggregate_id in bases and aggregate_id not in stale else None
+            newer = [event for _, event in (found[1:] if base is not None else found)]
+            loaded[aggregate_id] = project_aggregate(base, newer) if base is not None or newer else None
             if found:
-                positions[aggregate_id] = (found[-1][0], found[-1][1].timestamp)
+                positions[aggregate_id] = found[-1][0]
         return loaded, positions
+
+    def _get_or_none(self, aggregate_id: Any) -> Any:
+        try:
+            return self._repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+
+    def _snapshots_of(self, aggregate_ids: set[Any]) -> dict[Any, Any]:
+        """The latest snapshot of each (for an application that takes snapshots), as an aggregate."""
+        if self.snapshots is None or not aggregate_ids:
+            return {}
+        recorder = self.snapshots.recorder
+        statement = sql.SQL(
+            "SELECT DISTINCT ON (originator_id) originator_id, originator_version, topic, state FROM {table} "
+            "WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version DESC"
+        ).format(table=sql.Identifier(recorder.datastore.schema, recorder.events_table_name))
+        with recorder.datastore.get_connection() as connection, connection.cursor() as cursor:
+            cursor.execute(statement, (list(aggregate_ids),), prepare=True)
+            rows = cursor.fetchall()
+        return {row["originator_id"]: self.mapper.to_domain_event(stored(row)).mutate(None) for row in rows}
 
     def _events_from(self, versions: dict[Any, int]) -> dict[Any, list[tuple[int, Any]]]:
         """Each aggregate's events from the given version on, with their positions, in one query."""
@@ -184,24 +205,30 @@ class ContextPolicy(ContextApplication, EventSourcedProjection):
         with recorder.datastore.get_connection() as connection, connection.cursor() as cursor:
             cursor.execute(statement, (ids, [versions[i] for i in ids]), prepare=True)
             for row in cursor.fetchall():
-                stored = StoredEvent(
-                    originator_id=row["originator_id"],
-                    originator_version=row["originator_version"],
-                    topic=row["topic"],
-                    state=bytes(row["state"]),
-                )
-                event = self.mapper.to_domain_event(stored)
-                found.setdefault(stored.originator_id, []).append((row["notification_id"], event))
+                event = self.mapper.to_domain_event(stored(row))
+                found.setdefault(row["originator_id"], []).append((row["notification_id"], event))
         return found
 
 
-def same_event(found: list[tuple[int, Any]] | None, kept: tuple[Any, int, Any]) -> bool:
-    """The first event read is the one the kept copy ends with: same version, position and time."""
+def stored(row: dict[str, Any]) -> StoredEvent:
+    return StoredEvent(
+        originator_id=row["originator_id"],
+        originator_version=row["originator_version"],
+        topic=row["topic"],
+        state=bytes(row["state"]),
+    )
+
+
+def ends_with(found: list[tuple[int, Any]] | None, aggregate: Any, position: int | None) -> bool:
+    """The first event read is the last one `aggregate` was built from: same version, time and position."""
     if not found:
         return False
-    position, event = found[0]
-    aggregate, kept_position, kept_time = kept
-    return (event.originator_version, position, event.timestamp) == (aggregate.version, kept_position, kept_time)
+    first_position, event = found[0]
+    return (
+        event.originator_version == aggregate.version
+        and event.timestamp == aggregate.modified_on
+        and position in (None, first_position)
+    )
 
 
 def policy_names() -> list[str]:
