@@ -11,8 +11,10 @@ from ocg.catalog.api import graphql as catalog
 from ocg.identity.api import graphql as identity
 from ocg.identity.api import passwordless_graphql as passwordless
 from ocg.orders.api import graphql as orders
+from ocg.orders.api.graphql.types import Order
 from ocg.payments.api.pay import graphql as pay
 from ocg.payments.api.refunds import graphql as refunds
+from ocg.spine.graphql_common import add_fields
 from ocg.spine.graphql_errors import harden_input_scalars
 
 
@@ -31,6 +33,9 @@ class Mutation(
 ):
     pass
 
+
+# A context's side of another's entity, on that entity: neither context imports the other.
+add_fields(Order, **refunds.ORDER_FIELDS)
 
 schema = build_schema(query=Query, mutation=Mutation, federation_version=FederationVersion.VERSION_2_3)
 # Bad literals and variables become GraphQL errors wherever the schema runs, not only over HTTP.

@@ -67,3 +67,17 @@ def requires(permission: str) -> Callable[[Callable[..., Any]], Callable[..., An
         return resolve
 
     return declare
+
+
+def add_fields(object_type: type[graphene.ObjectType], **fields: graphene.Field) -> None:
+    """Adds fields to another context's type, at the composition root (ocg/schema.py), before the schema is built.
+
+    A context shows its side of another's entity on that entity (payments on `Order.payments`) while neither
+    imports the other: each field carries its own resolver, which gets the entity's row as `root`.
+    """
+    for name, field in fields.items():
+        if name in object_type._meta.fields:
+            raise ValueError(f"{object_type.__name__} already has a field {name!r}")
+        if field.resolver is None:
+            raise ValueError(f"{object_type.__name__}.{name} needs its own resolver")
+        object_type._meta.fields[name] = field

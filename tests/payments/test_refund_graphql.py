@@ -43,6 +43,8 @@ query($order: UUID!) {
     refunds { id state approved { amount } }
   }
 }"""
+ORDER_WITH_PAYMENTS = """
+query($order: UUID!) { order(id: $order) { status payments { provider status refunds { id state } } } }"""
 MY_REFUNDS = """
 query($first: Int, $after: String) {
   myRefunds(first: $first, after: $after) {
@@ -94,6 +96,11 @@ def test_a_customer_asks_for_some_lines_staff_approve_less_and_paypal_sends_it_b
     assert payments[0]["refunds"] == [{"id": refund["id"], "state": "CONFIRMED", "approved": {"amount": "2000.00"}}]
     assert graphql(client, shop.dan, ORDER_PAYMENTS, order=str(order))["data"]["orderPayments"] == []
     assert graphql(client, shop.ada, ORDER_PAYMENTS, order=str(order))["data"]["orderPayments"][0]["id"]
+    on_the_order = graphql(client, shop.cleo, ORDER_WITH_PAYMENTS, order=str(order))["data"]["order"]
+    assert on_the_order["payments"] == [
+        {"provider": "paypal", "status": "PARTIALLY_REFUNDED", "refunds": [{"id": refund["id"], "state": "CONFIRMED"}]}
+    ]
+    assert graphql(client, shop.dan, ORDER_WITH_PAYMENTS, order=str(order))["data"]["order"] is None
 
     kinds = list(PaymentAuditEntry.objects.filter(order_id=order).order_by("version").values_list("kind", "actor_id"))
     assert ("refund_requested", shop.cleo.id) in kinds and ("refund_approved", shop.staff.id) in kinds

@@ -118,8 +118,8 @@ class OrderTimelineEntry(graphene.ObjectType):
 class Order(graphene.ObjectType):
     """One customer's order of one designer's pieces. Seen by its customer, its designer and staff only.
 
-    Its payment state and an open price negotiation are not part of it yet: they come with the payments
-    and negotiation features, which will add them here.
+    Other contexts add their side of it at the composition root (ocg/schema.py): `payments` comes from the
+    payments context.
     """
 
     id = graphene.UUID(required=True)

@@ -1,8 +1,8 @@
 """The payments' reads and the refund mutations, in the storefront GraphQL schema (merged in ocg/schema.py).
 
-`orderPayments(orderId)` is the order's payments: a root field rather than a field on the orders' `Order`
-type, so the payments context never edits another context's schema (a client asks for both in one request:
-`{ order(id: $id) { ... } orderPayments(orderId: $id) { ... } }`). `myRefunds` is the signed-in customer's
+`Order.payments` (and the root field `orderPayments(orderId)`) is the order's payments. The field is added
+to the orders' `Order` type at the composition root (ocg/schema.py, through `ORDER_FIELDS`), so neither
+context imports the other. `myRefunds` is the signed-in customer's
 refunds, `refunds` every refund for staff, filtered by state and SLA state; both are Relay connections, newest
 first, and the SQL per request does not grow with the page or the number of payments.
 
@@ -57,6 +57,25 @@ def page_arguments() -> dict[str, Any]:
         "first": graphene.Int(description=f"1 to {pages.PAGE_MAX}; default {pages.DEFAULT_PAGE}."),
         "after": graphene.String(description="The `endCursor` of the page before."),
     }
+
+
+def payments_of_order(order: Any, info: graphene.ResolveInfo) -> list[PaymentView]:
+    """The order's payment attempts, oldest first, with their refunds; empty to anyone who may not see them."""
+    found = queries.payments_of_order(order.id)
+    if not may_see_order_payments(info.context.user, order.id, found):
+        return []
+    loader(info).register(found)
+    return found
+
+
+ORDER_FIELDS = {
+    "payments": graphene.Field(
+        graphene.NonNull(graphene.List(graphene.NonNull(Payment))),
+        resolver=client_errors(payments_of_order),
+        description="The order's payment attempts, oldest first, with their refunds (its customer, designer and "
+        "staff).",
+    ),
+}
 
 
 class Query(graphene.ObjectType):
