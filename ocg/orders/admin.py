@@ -144,8 +144,8 @@ class OrderViewAdmin(ReadOnlyAdmin):
                 for line in order.lines
             ),
         )
-        head = "<tr><th>SKU</th><th>piece</th><th>variant</th><th>qty</th><th>unit price</th><th>total</th></tr>"
-        return format_html("<table>{}{}</table>", format_html(head), rows)
+        head = "<th>SKU</th><th>piece</th><th>variant</th><th>qty</th><th>unit price</th><th>total</th>"
+        return format_html("<table><tr>" + head + "</tr>{}</table>", rows)
 
     @admin.display(description="contact")
     def contact_shown(self, order: OrderView) -> str:
@@ -172,8 +172,8 @@ class OrderViewAdmin(ReadOnlyAdmin):
                 for change in queries.timeline(order.id)
             ),
         )
-        head = "<tr><th>at</th><th>step</th><th>status</th><th>by</th><th>details</th></tr>"
-        return format_html("<table>{}{}</table>", format_html(head), rows)
+        head = "<th>at</th><th>step</th><th>status</th><th>by</th><th>details</th>"
+        return format_html("<table><tr>" + head + "</tr>{}</table>", rows)
 
     @admin.action(description="Cancel the selected orders…", permissions=["orders"])
     def cancel(self, request: HttpRequest, rows: QuerySet) -> TemplateResponse | None:
