@@ -25,9 +25,7 @@ import logging
 import math
 import os
 import random
-import secrets
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -46,6 +44,7 @@ from ocg.orders import queries as order_queries
 from ocg.orders.bench import cancel, realign_policies, sign_in, stop_processes
 from ocg.orders.bench.seed import Sku, ensure_shop
 from ocg.payments.localstripe import LocalStripe
+from ocg.spine.bench import common
 from ocg.spine.bench.common import percentile, say, start_server
 from ocg.spine.eventstore import applications
 from ocg.spine.localbroker import free_port
@@ -348,23 +347,7 @@ class Payer:
 
 
 def start_followers(log: Any) -> list[subprocess.Popen]:
-    manage = settings.BASE_DIR / "manage.py"
-    environment = {
-        **os.environ,
-        "DEBUG": "",
-        "SECRET_KEY": secrets.token_urlsafe(48),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "LOG_LEVEL": "WARNING",
-    }
-    return [
-        subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-            [sys.executable, str(manage), "run_projections", *names],
-            env=environment,
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-        )
-        for names in FOLLOWER_PROCESSES
-    ]
+    return common.start_followers(FOLLOWER_PROCESSES, log)
 
 
 def paid_count(order_ids: list[str]) -> int:

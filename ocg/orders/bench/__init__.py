@@ -17,10 +17,8 @@ import http.client
 import json
 import os
 import random
-import secrets
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -34,6 +32,7 @@ from django.db import connection, models
 
 from ocg.orders.bench.seed import CUSTOMER_PASSWORD, Sku, customers, ensure_shop
 from ocg.orders.models import OrderStatusChange, OrderView
+from ocg.spine.bench import common
 from ocg.spine.bench.common import percentile, say, start_server
 from ocg.spine.eventstore import applications, events_table
 from ocg.spine.localbroker import free_port
@@ -227,18 +226,7 @@ def wait_settled(timeout: float, what: str, followers: list[subprocess.Popen]) -
 
 
 def start_followers(log: Any) -> list[subprocess.Popen]:
-    """As deployed: DEBUG off (no query log kept in memory), warnings only."""
-    manage = settings.BASE_DIR / "manage.py"
-    environment = {**os.environ, "DEBUG": "", "SECRET_KEY": secrets.token_urlsafe(48), "LOG_LEVEL": "WARNING"}
-    return [
-        subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-            [sys.executable, str(manage), "run_projections", *names],
-            env=environment,
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-        )
-        for names in FOLLOWER_PROCESSES
-    ]
+    return common.start_followers(FOLLOWER_PROCESSES, log)
 
 
 def stop_processes(processes: list[subprocess.Popen]) -> None:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
@@ -36,7 +37,7 @@ def read_model_tables() -> list[str]:
 
 
 def reset(*contexts: str) -> None:
-    """Start from a clean state: schema up to date, the contexts' events and every read model empty.
+    """Start from a clean state: schema up to date, the contexts' events (and snapshots) and every read model empty.
 
     `migrate` builds every context's application; their pools are closed again so that a bench
     holds connections only for the contexts it uses (the server is shared, max_connections is finite).
@@ -44,6 +45,10 @@ def reset(*contexts: str) -> None:
     call_command("migrate", verbosity=0, interactive=False)
     applications.close_all()
     tables = [events_table(applications.get(context)) for context in contexts] + read_model_tables()
+    for context in contexts:
+        snapshots = applications.get(context).snapshots
+        if snapshots is not None:  # a snapshot of an emptied log would stand for events that are gone
+            tables.append(f"{snapshots.recorder.datastore.schema}.{snapshots.recorder.events_table_name}")
     with connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY")
 
@@ -85,18 +90,35 @@ def run_threads(threads: int, seconds: float, operation: Callable[[int], Any]) -
     return sum(counts) / elapsed
 
 
-def start_server(port: int, redis_url: str) -> subprocess.Popen:
-    """The ASGI app as deployed (uvicorn, two workers, the pool) on the benchmark database; limits lifted."""
-    env = {
+def deployed_environment(**extra: str) -> dict[str, str]:
+    """A child process's settings as deployed: DEBUG off (no query log kept in memory), warnings only."""
+    return {
         **os.environ,
         "DEBUG": "",
         "SECRET_KEY": secrets.token_urlsafe(48),
         "ALLOWED_HOSTS": "127.0.0.1",
-        "REDIS_URL": redis_url,
-        "RATE_LIMIT_IP_PER_MINUTE": "1000000000",
-        "RATE_LIMIT_USER_PER_MINUTE": "1000000000",
         "LOG_LEVEL": "WARNING",
+        **extra,
     }
+
+
+def start_followers(groups: tuple[tuple[str, ...], ...], log: Any) -> list[subprocess.Popen]:
+    """One `run_projections` process per group of follower names (an empty group: every follower)."""
+    manage = str(settings.BASE_DIR / "manage.py")
+    environment = deployed_environment()
+    return [
+        subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+            [sys.executable, manage, "run_projections", *names], env=environment, stdout=subprocess.DEVNULL, stderr=log
+        )
+        for names in groups
+    ]
+
+
+def start_server(port: int, redis_url: str) -> subprocess.Popen:
+    """The ASGI app as deployed (uvicorn, two workers, the pool) on the benchmark database; limits lifted."""
+    env = deployed_environment(
+        REDIS_URL=redis_url, RATE_LIMIT_IP_PER_MINUTE="1000000000", RATE_LIMIT_USER_PER_MINUTE="1000000000"
+    )
     server = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
         [
             sys.executable,
