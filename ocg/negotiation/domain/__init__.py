@@ -16,7 +16,7 @@ from ocg.negotiation.domain.errors import (
     TooManyRounds,
     WrongCurrency,
 )
-from ocg.negotiation.domain.negotiation import Negotiation, negotiation_id
+from ocg.negotiation.domain.negotiation import Negotiation, negotiation_id, role_for
 
 __all__ = [
     "InvalidProposal",
@@ -33,5 +33,6 @@ __all__ = [
     "TooManyRounds",
     "WrongCurrency",
     "negotiation_id",
+    "role_for",
     "roles",
 ]

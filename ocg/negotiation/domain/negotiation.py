@@ -22,8 +22,8 @@ from ocg.negotiation.domain import roles
 from ocg.negotiation.domain.errors import (
     InvalidProposal,
     NoOpenProposal,
-    NotNegotiable,
     NotAuthor,
+    NotNegotiable,
     NotNegotiationParty,
     OwnProposal,
     ProposalAlreadyOpen,
@@ -40,6 +40,17 @@ NOTE_MAX_LENGTH = 1000
 def negotiation_id(order_id: UUID) -> UUID:
     """One negotiation per order, found from the order's id alone."""
     return uuid.uuid5(NAMESPACE, f"negotiation:{order_id}")
+
+
+def role_for(actor_id: UUID | None, customer_id: UUID, designer_id: UUID, *, is_staff: bool) -> str:
+    """The order's own parties act as themselves; staff as staff; anyone else is refused."""
+    if actor_id is not None and actor_id == customer_id:
+        return roles.CUSTOMER
+    if actor_id is not None and actor_id == designer_id:
+        return roles.DESIGNER
+    if is_staff:
+        return roles.STAFF
+    raise NotNegotiationParty("Only the order's customer, its designer or staff negotiate.", field="orderId")
 
 
 @dataclass(frozen=True)
@@ -113,14 +124,7 @@ class Negotiation(Aggregate):
     # Who acts.
 
     def role_of(self, actor_id: UUID | None, *, is_staff: bool) -> str:
-        """The order's own parties act as themselves; staff as staff; anyone else is refused."""
-        if actor_id is not None and actor_id == self.customer_id:
-            return roles.CUSTOMER
-        if actor_id is not None and actor_id == self.designer_id:
-            return roles.DESIGNER
-        if is_staff:
-            return roles.STAFF
-        raise NotNegotiationParty("Only the order's customer, its designer or staff negotiate.", field="orderId")
+        return role_for(actor_id, self.customer_id, self.designer_id, is_staff=is_staff)
 
     def _check_open(self) -> None:
         if self.status != roles.OPEN:
@@ -260,7 +264,7 @@ class Negotiation(Aggregate):
         author_role: str,
         amount: Money,
         note: str,
-        round: int,  # noqa: A002 - the contract's name
+        round: int,
         expires_at: datetime,
         counter_to: UUID | None,
         actor_id: UUID | None,
