@@ -17,21 +17,21 @@ from uuid import UUID
 import graphene
 
 from ocg.negotiation.api.graphql.types import Negotiation, read_negotiation
-from ocg.negotiation.domain import negotiation_id
+from ocg.negotiation.domain import ProposalDeclined, negotiation_id
 from ocg.negotiation.floors import set_floor
 from ocg.negotiation.permissions import MANAGE_ALL, NEGOTIATE, SET_FLOORS
 from ocg.negotiation.projections import NegotiationProjection
+from ocg.spine.errors import as_error_dict
 from ocg.spine.eventstore import applications
 from ocg.spine.graphql import AggregateMutation, DomainMutation, Written, read_your_write
 from ocg.spine.graphql_common import Money
 from ocg.spine.idempotency import note_error_codes
 from ocg.spine.permissions import has_permission
 
-DECLINED = {
-    "field": "amount",
-    "code": "proposal_declined",
-    "message": "The designer cannot accept a total this low: your proposal was declined. Propose a higher amount.",
-}
+DECLINED = ProposalDeclined(
+    "The designer cannot accept a total this low: your proposal was declined. Propose a higher amount.",
+    field="amount",
+)
 
 
 def negotiations() -> Any:
@@ -92,8 +92,8 @@ class NegotiationPropose(NegotiationMutation):
         if made:
             payload.proposal_id = made[0].proposal_id
             if made[0].declined:
-                note_error_codes(info.context, [DECLINED["code"]])
-                payload.errors = [DECLINED]
+                note_error_codes(info.context, [DECLINED.code])
+                payload.errors = [as_error_dict(DECLINED)]
         return payload
 
     @classmethod
