@@ -138,8 +138,10 @@ def test_a_customer_proposal_under_the_designers_floor_is_declined_naming_no_amo
     assert floor == {"errors": [], "result": {"amount": "1000.00", "currency": "EUR"}}
     order = negotiating_order(client, shop.cleo, **{"COAT-M": 2})  # the floor is per unit: 2000.00 here
 
-    declined = propose(client, shop.cleo, order, "1999.99")
+    key = str(uuid4())
+    declined = propose(client, shop.cleo, order, "1999.99", key=key)
     assert codes(declined) == [("amount", "proposal_declined")]
+    assert propose(client, shop.cleo, order, "1999.99", key=key) == declined, "a retry replays, proposing nothing"
     assert "1000" not in declined["errors"][0]["message"] and "2000" not in declined["errors"][0]["message"]
     assert [p["outcome"] for p in declined["result"]["proposals"]] == ["DECLINED"]
     assert declined["result"]["openProposal"] is None
