@@ -10,6 +10,8 @@ from graphene_federation import FederationVersion, build_schema
 from ocg.catalog.api import graphql as catalog
 from ocg.identity.api import graphql as identity
 from ocg.identity.api import passwordless_graphql as passwordless
+from ocg.negotiation.api.graphql import negotiation
+from ocg.negotiation.api.graphql import types as negotiation_types
 from ocg.orders.api import graphql as orders
 from ocg.orders.api.graphql.types import Order
 from ocg.payments.api.pay import graphql as pay
@@ -29,6 +31,7 @@ class Mutation(
     orders.Mutation,
     pay.Mutation,
     refunds.Mutation,
+    negotiation.Mutation,
     graphene.ObjectType,
 ):
     pass
@@ -36,6 +39,7 @@ class Mutation(
 
 # A context's side of another's entity, on that entity: neither context imports the other.
 add_fields(Order, **refunds.ORDER_FIELDS)
+add_fields(Order, **negotiation_types.ORDER_FIELDS)
 
 schema = build_schema(query=Query, mutation=Mutation, federation_version=FederationVersion.VERSION_2_3)
 # Bad literals and variables become GraphQL errors wherever the schema runs, not only over HTTP.

@@ -128,18 +128,23 @@ PROJECTIONS = [
     "ocg.catalog.projections.CatalogProjection",
     "ocg.orders.projections.OrdersProjection",
     "ocg.payments.projections.PaymentsProjection",
+    "ocg.negotiation.projections.NegotiationProjection",
 ]
 # Process managers: a context -> its process application (it declares the contexts it follows).
 POLICIES: dict[str, str] = {
     "catalog": "ocg.catalog.policies.InventoryPolicy",
     "orders": "ocg.orders.policies.OrderPolicy",
     "payments": "ocg.payments.policies.PaymentPolicy",
+    "negotiation": "ocg.negotiation.policies.NegotiationPolicy",  # order cancelled/expired/paid -> Closed
 }
 # How long a mutation waits for its projection before answering (read-your-writes).
 PROJECTION_WAIT_SECONDS = env_float("PROJECTION_WAIT_SECONDS", 2.0)
 # Orders: how long a confirmed order holds its stock unpaid, and how many lines one order may have.
 ORDER_PAYMENT_WINDOW_SECONDS = env_int("ORDER_PAYMENT_WINDOW_SECONDS", 30 * 60)
 ORDER_MAX_LINES = env_int("ORDER_MAX_LINES", 50)
+# Negotiation: how many proposals one order's negotiation allows, and how long a proposal stays open.
+NEGOTIATION_MAX_ROUNDS = env_int("NEGOTIATION_MAX_ROUNDS", 10)
+NEGOTIATION_PROPOSAL_HOURS = env_int("NEGOTIATION_PROPOSAL_HOURS", 48)
 PROJECTION_POLL_SECONDS = env_float("PROJECTION_POLL_SECONDS", 1.0)
 
 # Kafka: the relay stays idle unless brokers are configured.
@@ -178,6 +183,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ocg.orders.tasks.expire_unpaid_orders",
         "schedule": float(env_int("ORDER_EXPIRY_CHECK_SECONDS", 60)),
     },
+}
+
+# Open proposals past their time are recorded as expired every NEGOTIATION_EXPIRY_CHECK_SECONDS.
+CELERY_BEAT_SCHEDULE["negotiation.expire_proposals"] = {
+    "task": "ocg.negotiation.tasks.expire_proposals",
+    "schedule": float(env_int("NEGOTIATION_EXPIRY_CHECK_SECONDS", 60)),
 }
 
 # Idempotency keys (ocg/spine/idempotency.py): answers are kept at least TTL (clients may retry for a day); a

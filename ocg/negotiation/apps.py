@@ -1,6 +1,26 @@
+from ocg.negotiation.permissions import MANAGE_ALL, NEGOTIATE, SET_FLOORS
 from ocg.spine import contexts
+from ocg.spine.errors import register_error_statuses
+
+ERROR_STATUSES = {
+    "not_negotiable": 409,
+    "proposal_open": 409,
+    "no_open_proposal": 409,
+    "own_proposal": 409,
+    "not_author": 403,
+    "too_many_rounds": 409,
+    "proposal_declined": 409,  # kept for retries: the declined proposal is stored
+}
 
 
 class NegotiationConfig(contexts.ContextConfig):
     name = "ocg.negotiation"
     label = "negotiation"
+    permissions = {
+        NEGOTIATE: ("customer", "designer", "admin"),
+        SET_FLOORS: ("designer", "admin"),
+        MANAGE_ALL: ("admin",),
+    }
+
+    def ready(self) -> None:
+        register_error_statuses(ERROR_STATUSES)

@@ -7,6 +7,11 @@ total the order no longer has) never stalls this policy: the order records `Paym
 payments' policy answers it with a full refund, approved and sent by the payments context. The money
 always goes back; the order's state does not move.
 
+And to the negotiation: `Negotiation.Opened` puts the order in `negotiating` (payment waits); `PriceAgreed` closes
+it with the agreed total as the order's, `Closed(abandoned)` at the price it had. Either way the order then awaits
+payment, with a fresh payment window. An order that can no longer take the step (cancelled, paid) is left alone:
+the negotiation's own policy ends a negotiation whose order moved on.
+
 The orders context's process application. It follows the catalog and the payments and writes only
 orders events, each in the same transaction as the position of the upstream event it answers.
 """
@@ -21,18 +26,20 @@ from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 from eventsourcing.dispatch import singledispatchmethod
 
 from ocg.catalog.domain import Reservation
+from ocg.negotiation.domain import Negotiation
 from ocg.orders.domain import Order
 from ocg.orders.domain.order import REASON_MAX_LENGTH
 from ocg.payments.domain import Payment
 from ocg.spine.policies import ContextPolicy
 
 PAYMENT_EVENTS = (Payment.Succeeded, Payment.RefundRequested, Payment.RefundConfirmed, Payment.RefundRejected)
+NEGOTIATION_EVENTS = (Negotiation.Opened, Negotiation.PriceAgreed, Negotiation.Closed)
 
 
 class OrderPolicy(ContextPolicy):
     name = "orders"
-    follows = ("catalog", "payments")
-    reacts_to = (Reservation.Made, Reservation.Refused, *PAYMENT_EVENTS)
+    follows = ("catalog", "payments", "negotiation")
+    reacts_to = (Reservation.Made, Reservation.Refused, *PAYMENT_EVENTS, *NEGOTIATION_EVENTS)
 
     def prefetch(self, domain_event: Any) -> list[Any]:
         return [domain_event.order_id] if isinstance(domain_event, self.reacts_to) else []
@@ -90,6 +97,33 @@ class OrderPolicy(ContextPolicy):
             order.reject_refund(domain_event.note[:REASON_MAX_LENGTH], domain_event.actor_id)
             processing_event.collect_events(order)
 
+    @policy.register
+    def _(self, domain_event: Negotiation.Opened, processing_event: ProcessingEvent) -> None:
+        order = self._order(domain_event.order_id)
+        if order is not None and order.can("open_negotiation"):
+            order.open_negotiation(domain_event.actor_id)
+            processing_event.collect_events(order)
+
+    @policy.register
+    def _(self, domain_event: Negotiation.PriceAgreed, processing_event: ProcessingEvent) -> None:
+        order = self._order(domain_event.order_id)
+        if order is None or not order.can("close_negotiation"):
+            return
+        agreed = domain_event.amount
+        usable = agreed.currency == order.total.currency and agreed.amount > 0
+        order.close_negotiation(domain_event.actor_id, agreed if usable else None, pay_by=payment_due(domain_event))
+        processing_event.collect_events(order)
+
+    @policy.register
+    def _(self, domain_event: Negotiation.Closed, processing_event: ProcessingEvent) -> None:
+        """An agreed close was answered at its PriceAgreed; an abandoned one keeps the order's price."""
+        if domain_event.outcome == "agreed":
+            return
+        order = self._order(domain_event.order_id)
+        if order is not None and order.can("close_negotiation"):
+            order.close_negotiation(domain_event.actor_id, None, pay_by=payment_due(domain_event))
+            processing_event.collect_events(order)
+
     def _paid_by(self, domain_event: Any) -> Order | None:
         """The order, when the payment whose refund this is paid it (an automatic refund of a payment the
         order refused leaves the order alone)."""
@@ -101,6 +135,10 @@ class OrderPolicy(ContextPolicy):
             return self.repository.get(order_id)
         except AggregateNotFoundError:
             return None
+
+
+def payment_due(domain_event: Any) -> Any:
+    return domain_event.timestamp + timedelta(seconds=settings.ORDER_PAYMENT_WINDOW_SECONDS)
 
 
 def refusal_reason(order: Order, captured: Any) -> str:

@@ -35,3 +35,9 @@ def overdue_order_ids(now: datetime, limit: int) -> list[UUID]:
         "pay_by"
     )
     return list(due.values_list("id", flat=True)[:limit])
+
+
+def participants(order_id: UUID) -> tuple[UUID, UUID] | None:
+    """The order's customer and designer (who may negotiate and chat on it), or None for no such order."""
+    found = OrderView.objects.filter(id=order_id).values_list("customer_id", "designer_id").first()
+    return None if found is None else (found[0], found[1])

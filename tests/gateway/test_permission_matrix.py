@@ -86,6 +86,33 @@ MUTATIONS = {
     ),
     "refundApprove": ("staff", 'refundApprove(refundId: "00000000-0000-4000-8000-000000000000", note: "Matrix")'),
     "refundReject": ("staff", 'refundReject(refundId: "00000000-0000-4000-8000-000000000000", note: "Matrix")'),
+    # The world's customer and designer are both the order's parties; anyone else is told it does not exist.
+    "negotiationOpen": ("sign_in", 'negotiationOpen(idempotencyKey: "matrix-neg-open-%(role)s", orderId: "%(order)s")'),
+    "negotiationPropose": (
+        "sign_in",
+        'negotiationPropose(idempotencyKey: "matrix-neg-propose-%(role)s", orderId: "%(order)s", amount: "9.00", '
+        'currency: "EUR")',
+    ),
+    "negotiationAccept": (
+        "sign_in",
+        'negotiationAccept(idempotencyKey: "matrix-neg-accept-%(role)s", orderId: "%(order)s", '
+        'proposalId: "00000000-0000-4000-8000-000000000000")',
+    ),
+    "negotiationReject": (
+        "sign_in",
+        'negotiationReject(idempotencyKey: "matrix-neg-reject-%(role)s", orderId: "%(order)s", '
+        'proposalId: "00000000-0000-4000-8000-000000000000")',
+    ),
+    "negotiationWithdraw": (
+        "sign_in",
+        'negotiationWithdraw(idempotencyKey: "matrix-neg-withdraw-%(role)s", orderId: "%(order)s", '
+        'proposalId: "00000000-0000-4000-8000-000000000000")',
+    ),
+    "negotiationClose": (
+        "sign_in",
+        'negotiationClose(idempotencyKey: "matrix-neg-close-%(role)s", orderId: "%(order)s")',
+    ),
+    "negotiationSetFloor": ("catalog", 'negotiationSetFloor(productId: "%(product)s", amount: "5.00")'),
 }
 
 REST = {

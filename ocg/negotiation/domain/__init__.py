@@ -1,0 +1,38 @@
+"""The negotiation context's aggregate and rules. Imports only the standard library, eventsourcing.domain and
+the spine's shared domain (errors, text, Money)."""
+
+from ocg.negotiation.domain import roles
+from ocg.negotiation.domain.errors import (
+    InvalidProposal,
+    NegotiationError,
+    NegotiationNotFound,
+    NoOpenProposal,
+    NotAuthor,
+    NotNegotiable,
+    NotNegotiationParty,
+    OwnProposal,
+    ProposalAlreadyOpen,
+    ProposalDeclined,
+    TooManyRounds,
+    WrongCurrency,
+)
+from ocg.negotiation.domain.negotiation import Negotiation, negotiation_id, role_for
+
+__all__ = [
+    "InvalidProposal",
+    "Negotiation",
+    "NegotiationError",
+    "NegotiationNotFound",
+    "NoOpenProposal",
+    "NotAuthor",
+    "NotNegotiable",
+    "NotNegotiationParty",
+    "OwnProposal",
+    "ProposalAlreadyOpen",
+    "ProposalDeclined",
+    "TooManyRounds",
+    "WrongCurrency",
+    "negotiation_id",
+    "role_for",
+    "roles",
+]
