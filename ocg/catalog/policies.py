@@ -16,8 +16,8 @@ from django.conf import settings
 from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 from eventsourcing.dispatch import singledispatchmethod
 
-from ocg.catalog.application import StockSnapshots
 from ocg.catalog.domain import OutOfStock, Reservation, Stock, reservation_id, reserve_lines, stock_id
+from ocg.catalog.inventory import StockSnapshots
 from ocg.orders.domain import Order
 from ocg.spine.policies import ContextPolicy
 

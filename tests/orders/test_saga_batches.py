@@ -10,8 +10,8 @@ from collections import Counter
 import pytest
 from django.db import connection
 
-from ocg.catalog.application import STOCK_SNAPSHOT_INTERVAL
 from ocg.catalog.domain import stock_id
+from ocg.catalog.inventory import STOCK_SNAPSHOT_INTERVAL
 from ocg.catalog.models import VariantView
 from ocg.orders.models import OrderView
 from ocg.spine.eventstore import applications, events_table
