@@ -1,11 +1,11 @@
-"""The demo negotiation `manage.py seed_demo` creates: the demo customer asked for a custom price on one of the
-demo designer's customizable pieces, and the designer answered with a proposal, so `make run` shows an order in
-negotiation from the start.
+"""The demo negotiation `manage.py seed_demo` creates: an order of the demo customer's for one of the demo
+designer's pieces, in negotiation with the designer's proposal on the table, so `make run` shows one from the start.
 
-It goes through the real commands and sagas: the order is placed with `request_custom_price`, the followers are
-run until they rest (the stock is held, the negotiation opens, the order is `negotiating`), then the designer
-proposes. Identity and the catalog seed first (INSTALLED_APPS order). Running it again adds nothing: the demo
-customer's negotiation is there already.
+It goes through the real commands and sagas. A customizable piece (preferred) is ordered with a custom price
+requested; any other piece is ordered at its price and, once confirmed, the customer opens the negotiation. The
+followers are run until they rest after each step (the stock is held, the negotiation opens, the order is
+`negotiating`), then the designer proposes. Identity and the catalog seed first (INSTALLED_APPS order). Running it
+again adds nothing: the demo customer's negotiation is there already.
 """
 
 from __future__ import annotations
@@ -43,19 +43,26 @@ def seed() -> list[str]:
     settle()  # the catalog's read models, which the order is priced from
     if NegotiationView.objects.filter(customer_id=customer_id, designer_id=designer_id).exists():
         return ["demo negotiation: already there"]
-    skus = catalog.customizable_skus(designer_id, limit=1)
+    skus = catalog.designer_skus_in_stock(designer_id, limit=1)
     if not skus:
-        return ["demo negotiation: not seeded, the demo designer has no customizable piece in stock"]
+        return ["demo negotiation: not seeded, the demo designer has no piece in stock"]
+    sku = skus[0]
+    custom = catalog.sellable_skus([sku])[sku].customizable
     checkout = applications.get("orders").place_checkout(
         customer_id=customer_id,
         actor_id=customer_id,
-        lines=[{"sku": skus[0], "quantity": 1}],
+        lines=[{"sku": sku, "quantity": 1}],
         contact={"email": DEMO_CUSTOMER, "name": "Demo Customer"},
         shipping_address=ADDRESS,
-        request_custom_price=True,
+        request_custom_price=custom,
     )
     [order_id] = checkout.order_ids
     settle()
+    if not custom:  # a piece at its listed price: the customer opens the negotiation on the confirmed order
+        confirmed = orders.order(order_id)
+        if confirmed is not None and confirmed.status == "confirmed":
+            applications.get("negotiation").open_negotiation(order_id, actor_id=customer_id, is_staff=False)
+            settle()
     order = orders.order(order_id)
     if order is None or order.status != "negotiating":
         status = order.status if order else "not projected"
@@ -66,7 +73,8 @@ def seed() -> list[str]:
         order_id, actor_id=designer_id, is_staff=False, amount=amount, currency=amount.currency, note=NOTE
     )
     settle()
-    return [f"demo negotiation: order {order.number} ({skus[0]}) in negotiation, the designer proposes {amount}"]
+    how = "a custom price requested" if custom else "opened by the customer"
+    return [f"demo negotiation: order {order.number} ({sku}, {how}) in negotiation, the designer proposes {amount}"]
 
 
 def settle() -> None:
