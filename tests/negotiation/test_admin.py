@@ -109,3 +109,12 @@ def test_staff_see_that_a_floor_exists_but_not_its_amount(client, admin_client, 
     assert f"/admin/identity/user/{shop.ada.id}/change/" in page.content.decode()
     assert admin_client.post(f"{FLOORS}{product}/delete/", {"post": "yes"}).status_code == 403
     assert ProductFloor.objects.filter(product_id=product).exists()
+
+
+def test_the_orders_parties_do_not_reach_the_negotiation_admin(client, shop, negotiations):
+    for user in (shop.cleo, shop.ada):
+        client.force_login(user)
+        for page in (NEGOTIATIONS, PROPOSALS, FLOORS, f"{NEGOTIATIONS}{negotiations['coat']}/change/"):
+            response = client.get(page)
+            assert response.status_code == 302 and "/admin/login/" in response["Location"], (user.email, page)
+        client.logout()
