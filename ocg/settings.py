@@ -135,7 +135,7 @@ POLICIES: dict[str, str] = {
     "catalog": "ocg.catalog.policies.InventoryPolicy",
     "orders": "ocg.orders.policies.OrderPolicy",
     "payments": "ocg.payments.policies.PaymentPolicy",
-    "negotiation": "ocg.negotiation.policies.NegotiationPolicy",  # order cancelled/expired/paid -> Closed
+    "negotiation": "ocg.negotiation.policies.NegotiationPolicy",  # custom price -> Opened; order ended -> Closed
 }
 # How long a mutation waits for its projection before answering (read-your-writes).
 PROJECTION_WAIT_SECONDS = env_float("PROJECTION_WAIT_SECONDS", 2.0)

@@ -110,3 +110,13 @@ def designer_by_id_or_slug(value: str) -> DesignerView | None:
         return DesignerView.objects.filter(id=UUID(value)).first()
     except ValueError:
         return DesignerView.objects.filter(slug=value).first()
+
+
+def designer_skus_in_stock(designer_id: UUID, limit: int = 10) -> list[str]:
+    """SKUs in stock of the designer's published pieces, customizable ones (made to order, price negotiable) first,
+    then by the product's slug: the same answer for the same catalog."""
+    pieces = ProductView.objects.filter(designer_id=designer_id, status=PUBLISHED)
+    order = {pid: (not custom, slug) for pid, custom, slug in pieces.values_list("id", "customizable", "slug")}
+    variants = VariantView.objects.filter(product_id__in=list(order), removed=False, available__gt=0)
+    found = sorted(variants, key=lambda variant: (order[variant.product_id], variant.sku))
+    return [variant.sku for variant in found[:limit]]

@@ -21,6 +21,7 @@ class NegotiationConfig(contexts.ContextConfig):
         SET_FLOORS: ("designer", "admin"),
         MANAGE_ALL: ("admin",),
     }
+    demo_data = "ocg.negotiation.seed"
 
     def ready(self) -> None:
         register_error_statuses(ERROR_STATUSES)

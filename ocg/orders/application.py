@@ -20,7 +20,7 @@ from ocg.catalog import queries as catalog
 from ocg.orders import numbers
 from ocg.orders.domain import InvalidOrder, Order, OrderLine, OrderNotFound
 from ocg.orders.domain.address import clean_address, clean_contact
-from ocg.orders.domain.lines import MAX_QUANTITY
+from ocg.orders.domain.lines import MAX_QUANTITY, check_custom_price
 from ocg.spine.eventstore import ContextApplication, command
 
 
@@ -65,11 +65,13 @@ class OrdersApplication(ContextApplication):
         contact: Any,
         shipping_address: Any,
         checkout_id: UUID | None = None,
+        request_custom_price: bool = False,
     ) -> Checkout:
         """One order per designer, all in ONE save: they are placed together or not at all.
 
         Each line is priced from the catalog now and kept as it is (a snapshot), so a later price
-        change never alters the order.
+        change never alters the order. `request_custom_price` asks to negotiate each order's price (every
+        piece must be customizable): the negotiation opens once the order is confirmed.
         """
         requested = requested_lines(lines)
         positions = {sku: index for index, sku in enumerate(requested)}
@@ -101,6 +103,8 @@ class OrdersApplication(ContextApplication):
             )
         clean_contact(contact)
         clean_address(shipping_address)  # before numbering, so refused checkouts use no numbers
+        if request_custom_price:
+            check_custom_price([line for designer_lines in by_designer.values() for line in designer_lines])
         checkout_id = checkout_id or uuid.uuid4()
         orders = [
             Order.place(
@@ -113,6 +117,7 @@ class OrdersApplication(ContextApplication):
                 lines=designer_lines,
                 contact=contact,
                 shipping_address=shipping_address,
+                custom_price_requested=request_custom_price,
             )
             for designer_id, designer_lines in sorted(by_designer.items(), key=lambda item: str(item[0]))
         ]

@@ -2,7 +2,7 @@ from ocg.orders.permissions import MANAGE_ALL_ORDERS, PLACE_ORDERS, SHIP_ORDERS
 from ocg.spine import contexts
 from ocg.spine.errors import register_error_statuses
 
-ERROR_STATUSES = {"illegal_transition": 409}
+ERROR_STATUSES = {"illegal_transition": 409, "not_customizable": 400}
 
 
 class OrdersConfig(contexts.ContextConfig):

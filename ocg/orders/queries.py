@@ -41,3 +41,8 @@ def participants(order_id: UUID) -> tuple[UUID, UUID] | None:
     """The order's customer and designer (who may negotiate and chat on it), or None for no such order."""
     found = OrderView.objects.filter(id=order_id).values_list("customer_id", "designer_id").first()
     return None if found is None else (found[0], found[1])
+
+
+def numbers(order_ids: list[UUID]) -> dict[UUID, str]:
+    """Order numbers of many orders in one query (for lists other contexts show)."""
+    return dict(OrderView.objects.filter(id__in=order_ids).values_list("id", "number"))

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from ocg.negotiation.domain import Negotiation
+from ocg.negotiation.domain import CustomPriceRequest, Negotiation, custom_price_request_id
 from ocg.spine.domain.money import Money
 from ocg.spine.envelope import topic_for
 from ocg.spine.relay import Relay
@@ -63,4 +63,25 @@ def test_price_events_go_to_the_negotiation_topic(event_store, kafka):
         "proposal_id": str(proposal),
         "amount": {"amount": "2150.00", "currency": "EUR"},
         "actor_id": str(customer),
+    }
+
+
+def test_a_custom_price_request_goes_to_the_negotiation_topic_keyed_by_its_order(event_store, kafka):
+    order_id, customer, designer = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    request = CustomPriceRequest.make(order_id=order_id, customer_id=customer, designer_id=designer, currency="GBP")
+    event_store["negotiation"].save(request)
+
+    topic = topic_for("negotiation")
+    start = mark(kafka.bootstrap_servers, topic)
+    relay = Relay(kafka.bootstrap_servers, contexts=["negotiation"])
+    assert relay.catch_up() == 1
+    relay.close()
+    [record] = read_between(kafka.bootstrap_servers, topic, start, mark(kafka.bootstrap_servers, topic))
+    assert record.envelope["type"] == "ocg.negotiation.CustomPriceRequest.Made"
+    assert record.key == custom_price_request_id(order_id).bytes
+    assert record.envelope["data"] == {
+        "order_id": str(order_id),
+        "customer_id": str(customer),
+        "designer_id": str(designer),
+        "currency": "GBP",
     }

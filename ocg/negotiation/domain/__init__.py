@@ -17,8 +17,10 @@ from ocg.negotiation.domain.errors import (
     WrongCurrency,
 )
 from ocg.negotiation.domain.negotiation import Negotiation, negotiation_id, role_for
+from ocg.negotiation.domain.requests import CustomPriceRequest, custom_price_request_id
 
 __all__ = [
+    "CustomPriceRequest",
     "InvalidProposal",
     "Negotiation",
     "NegotiationError",
@@ -32,6 +34,7 @@ __all__ = [
     "ProposalDeclined",
     "TooManyRounds",
     "WrongCurrency",
+    "custom_price_request_id",
     "negotiation_id",
     "role_for",
     "roles",

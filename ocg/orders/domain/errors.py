@@ -13,6 +13,12 @@ class InvalidOrder(OrdersError):
     code = "invalid"
 
 
+class NotCustomizable(InvalidOrder):
+    """A custom price is asked for customizable pieces only."""
+
+    code = "not_customizable"
+
+
 class OrderNotFound(OrdersError):
     code = "not_found"
 

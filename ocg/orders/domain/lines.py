@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from ocg.orders.domain.errors import InvalidOrder
+from ocg.orders.domain.errors import InvalidOrder, NotCustomizable
 from ocg.spine.domain.money import CurrencyMismatch, Money
 
 MAX_LINES = 50
@@ -59,3 +59,14 @@ def order_total(lines: list[OrderLine]) -> Money:
         except CurrencyMismatch:
             raise InvalidOrder("All lines of an order must be priced in one currency.", field="lines") from None
     return total
+
+
+def check_custom_price(lines: list[OrderLine]) -> None:
+    """A custom price is negotiated for made-to-order work: every line's product must be customizable."""
+    fixed = [line.sku for line in lines if not line.customizable]
+    if fixed:
+        raise NotCustomizable(
+            f"A custom price can be requested for customizable pieces only; {', '.join(fixed)} "
+            f"{'is' if len(fixed) == 1 else 'are'} sold at the listed price.",
+            field="request_custom_price",
+        )

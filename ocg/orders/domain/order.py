@@ -17,7 +17,7 @@ from eventsourcing.domain import Aggregate, event
 from ocg.orders.domain import states
 from ocg.orders.domain.address import clean_address, clean_contact
 from ocg.orders.domain.errors import IllegalTransition, InvalidOrder, NotOrderParty
-from ocg.orders.domain.lines import MAX_LINES, OrderLine, clean_quantity, order_total
+from ocg.orders.domain.lines import MAX_LINES, OrderLine, check_custom_price, clean_quantity, order_total
 from ocg.spine.domain.money import Money
 from ocg.spine.domain.text import clean_text
 
@@ -39,6 +39,8 @@ class Order(Aggregate):
         total: Money
         contact: dict[str, str]
         shipping_address: dict[str, str]
+        # Added later: events stored before it read as False.
+        custom_price_requested: bool = False
 
     @event(Placed)
     def __init__(
@@ -52,6 +54,7 @@ class Order(Aggregate):
         total: Money,
         contact: dict[str, str],
         shipping_address: dict[str, str],
+        custom_price_requested: bool = False,
     ) -> None:
         self.checkout_id = checkout_id
         self.number = number
@@ -61,6 +64,8 @@ class Order(Aggregate):
         self.total = total
         self.contact = dict(contact)
         self.shipping_address = dict(shipping_address)
+        # The customer asked to negotiate the price: the negotiation opens once the stock is held.
+        self.custom_price_requested = custom_price_requested
         self.status = states.PLACED
         self.shortages: dict[str, int] = {}
         self.tracking: dict[str, str] = {}
@@ -81,6 +86,7 @@ class Order(Aggregate):
         lines: list[OrderLine],
         contact: Any,
         shipping_address: Any,
+        custom_price_requested: bool = False,
     ) -> Order:
         """Lines come priced from the catalog's snapshot; they must all be the designer's, in one currency."""
         if not lines:
@@ -91,6 +97,8 @@ class Order(Aggregate):
             raise InvalidOrder("Each SKU appears once; give its whole quantity on one line.", field="lines")
         for index, line in enumerate(lines):
             clean_quantity(line.quantity, index)
+        if custom_price_requested:
+            check_custom_price(lines)
         return cls._create(
             cls.Placed,
             id=order_id,
@@ -103,6 +111,7 @@ class Order(Aggregate):
             total=order_total(lines),
             contact=clean_contact(contact),
             shipping_address=clean_address(shipping_address),
+            custom_price_requested=bool(custom_price_requested),
         )
 
     @property
@@ -151,14 +160,17 @@ class Order(Aggregate):
     def confirm(self, pay_by: datetime) -> None:
         """Stock is held for the order until `pay_by`; unpaid by then, it expires."""
         self._check_step("confirm")
-        self._confirmed(actor_id=None, pay_by=pay_by)
+        requested = getattr(self, "custom_price_requested", False)  # snapshots taken before the field
+        self._confirmed(actor_id=None, pay_by=pay_by, custom_price_requested=requested)
 
     class Confirmed(Aggregate.Event):
         actor_id: UUID | None
         pay_by: datetime
+        # Repeated from Placed, so the negotiation's policy knows which confirmations open a negotiation.
+        custom_price_requested: bool = False
 
     @event(Confirmed)
-    def _confirmed(self, actor_id: UUID | None, pay_by: datetime) -> None:
+    def _confirmed(self, actor_id: UUID | None, pay_by: datetime, custom_price_requested: bool = False) -> None:
         self.pay_by = pay_by
         self._move("confirm")
 

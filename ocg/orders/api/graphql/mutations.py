@@ -100,6 +100,11 @@ class OrderPlaceInput(graphene.InputObjectType):
     )
     contact = ContactInput(description="Required.")
     shipping_address = AddressInput(description="Required.")
+    request_custom_price = graphene.Boolean(
+        default_value=False,
+        description="Request a custom price: every piece must be customizable. Each order is then negotiated with "
+        "its designer: it goes to `negotiating` once its stock is held (`order.negotiation`).",
+    )
 
 
 def plain(value: Any) -> Any:
@@ -115,7 +120,8 @@ class OrderPlace(OrdersErrorsMixin, DomainMutation):
     """Places the checkout: one order per designer of the lines, priced from the catalog now, all or none.
 
     The orders come back `placed`: the stock is then reserved for them, and each becomes `confirmed` (held
-    until `payByDeadline`) or `rejected` (with its `shortages`) moments later. Read them again with
+    until `payByDeadline`) or `rejected` (with its `shortages`) moments later; with `requestCustomPrice`, a
+    confirmed order then goes to `negotiating`. Read them again with
     `order(id)` or `myOrders` to see it.
     """
 
@@ -148,6 +154,7 @@ class OrderPlace(OrdersErrorsMixin, DomainMutation):
             lines=plain(input.get("lines") or []),
             contact=plain(input.get("contact")),
             shipping_address=plain(input.get("shipping_address")),
+            request_custom_price=bool(input.get("request_custom_price")),
         )
         placed.append(checkout)
         if not wait_for_projection(OrdersProjection.name):

@@ -50,6 +50,11 @@ class OrderPlaceIn(Schema):
     customer_id: UUID | None = Field(
         None, description="Staff placing an order for a customer: their account. Anyone else orders for themselves."
     )
+    request_custom_price: bool = Field(
+        False,
+        description="Request a custom price (every piece customizable): each order is negotiated with its designer "
+        "and goes to `negotiating` once its stock is held.",
+    )
 
 
 class CancelIn(Schema):

@@ -130,6 +130,7 @@ def order_place(request: HttpRequest, payload: OrderPlaceIn) -> Any:
         lines=body["lines"],
         contact=body["contact"],
         shipping_address=body["shipping_address"],
+        request_custom_price=payload.request_custom_price,
     )
     if not wait_for_projection(OrdersProjection.name):
         return Status(202, {"checkout_id": checkout.checkout_id, "order_ids": checkout.order_ids})
