@@ -10,6 +10,7 @@ from graphene_federation import FederationVersion, build_schema
 from ocg.catalog.api import graphql as catalog
 from ocg.identity.api import graphql as identity
 from ocg.identity.api import passwordless_graphql as passwordless
+from ocg.negotiation.api.graphql import chat
 from ocg.orders.api import graphql as orders
 from ocg.orders.api.graphql.types import Order
 from ocg.payments.api.pay import graphql as pay
@@ -18,7 +19,7 @@ from ocg.spine.graphql_common import add_fields
 from ocg.spine.graphql_errors import harden_input_scalars
 
 
-class Query(identity.Query, catalog.Query, orders.Query, refunds.Query, graphene.ObjectType):
+class Query(identity.Query, catalog.Query, orders.Query, refunds.Query, chat.Query, graphene.ObjectType):
     pass
 
 
@@ -29,6 +30,7 @@ class Mutation(
     orders.Mutation,
     pay.Mutation,
     refunds.Mutation,
+    chat.Mutation,
     graphene.ObjectType,
 ):
     pass

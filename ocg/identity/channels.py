@@ -12,8 +12,9 @@ from typing import Any
 
 from channels.middleware import BaseMiddleware
 
-from ocg.identity.domain import IdentityError
-from ocg.identity.tokens import aauthenticate
+from ocg.identity.domain import IdentityError, InvalidToken
+from ocg.identity.tokens import aauthenticate, authenticate
+from ocg.identity.tokens import recheck as recheck_claims
 from ocg.spine.socketlog import note_user
 
 SUBPROTOCOL = "bearer"
@@ -55,3 +56,22 @@ class TokenAuthMiddleware(BaseMiddleware):
         message = await receive()
         if message.get("type") == "websocket.connect":
             await send({"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED})
+
+
+def recheck(scope: dict[str, Any]) -> None:
+    """For a consumer's periodic check (sync): raises IdentityError once the socket's token has expired or been
+    revoked, or its account disabled; the consumer then closes with CLOSE_UNAUTHENTICATED."""
+    recheck_claims(scope["token_claims"])
+
+
+def reauthenticate(scope: dict[str, Any], token: Any) -> dict[str, Any]:
+    """A fresh access token presented over an open socket (sync): it must be valid and the same user's.
+    The scope then carries its claims, so the next check runs against it; returns them."""
+    user, claims = authenticate(token) if isinstance(token, str) else (None, None)
+    if user is None or claims is None:
+        raise InvalidToken()
+    if user.pk != scope["user"].pk:
+        raise InvalidToken("This token belongs to another account.", code="token_other_user")
+    scope["token_claims"] = claims
+    scope["user"] = user
+    return claims

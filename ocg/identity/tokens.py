@@ -219,6 +219,14 @@ def authenticate_token(token: str) -> User:
     return authenticate(token)[0]
 
 
+def recheck(claims: dict[str, Any]) -> User:
+    """A long-lived connection's check of the access token it opened with: still unexpired, not revoked,
+    its user still active. Raises InvalidToken (code `token_expired` or `token_revoked`) otherwise."""
+    if float(claims["exp"]) <= time.time():
+        raise InvalidToken("The token has expired.", code="token_expired")
+    return _token_user(claims)
+
+
 aauthenticate = sync_to_async(authenticate)
 aauthenticate_token = sync_to_async(authenticate_token)
 

@@ -35,3 +35,20 @@ def overdue_order_ids(now: datetime, limit: int) -> list[UUID]:
         "pay_by"
     )
     return list(due.values_list("id", flat=True)[:limit])
+
+
+def participants(order_id: UUID) -> tuple[UUID, UUID] | None:
+    """The order's (customer_id, designer_id), or None for an order that does not exist."""
+    row = OrderView.objects.filter(id=order_id).values_list("customer_id", "designer_id").first()
+    return (row[0], row[1]) if row else None
+
+
+def finished_among(order_ids: list[UUID], before: datetime) -> dict[UUID, datetime]:
+    """Of these orders, those completed or cancelled at or before `before`, with when (one query).
+
+    Both states are final, so the row's last change is the moment it got there.
+    """
+    done = OrderView.objects.filter(
+        id__in=order_ids, status__in=[states.COMPLETED, states.CANCELLED], updated_at__lte=before
+    )
+    return dict(done.values_list("id", "updated_at"))
