@@ -37,7 +37,7 @@ CLOSE_NOT_FOUND = 4404
 CLOSE_EXPIRED = 4410
 CLOSE_FLOODING = 4429
 # Refused frames (bad, too big, over the rate) a socket may send in ABUSE_WINDOW_SECONDS before it is closed.
-ABUSE_LIMIT = 10
+ABUSE_LIMIT = 20
 ABUSE_WINDOW_SECONDS = 60.0
 # Typing frames are relayed at most this often per socket; more are dropped silently.
 TYPING_EVERY_SECONDS = 1.0
