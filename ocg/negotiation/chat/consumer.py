@@ -14,6 +14,7 @@ import asyncio
 import json
 import logging
 import time
+import weakref
 from collections import deque
 from typing import Any
 from uuid import UUID
@@ -59,7 +60,6 @@ class ChatConsumer(AsyncWebsocketConsumer):
     parties: tuple[UUID, UUID]
 
     async def connect(self) -> None:
-        self.watcher: asyncio.Task | None = None
         self.joined = False
         self.refused: deque[float] = deque()
         self.last_typing = 0.0
@@ -81,7 +81,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_add(order_group(self.order_id), self.channel_name)
         self.joined = True
         await self.send_json({"type": "history", "messages": history, "receipts": receipts, "you": self.who()})
-        self.watcher = asyncio.create_task(self.watch())
+        watcher_for_this_loop().add(self)
 
     def join(self, user: Any) -> tuple[str, tuple[UUID, UUID], list[dict], list[dict]]:
         role = access.role_in(user, self.order_id)
@@ -93,8 +93,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         return role, parties, history, receipts
 
     async def disconnect(self, code: int) -> None:
-        if self.watcher is not None:
-            self.watcher.cancel()
+        watcher_for_this_loop().discard(self)
         if self.joined:
             self.joined = False
             await self.channel_layer.group_discard(order_group(self.order_id), self.channel_name)
@@ -103,23 +102,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
     def who(self) -> dict[str, Any]:
         return {"user_id": str(self.user_id), "role": self.role}
 
-    # The token, checked again while the socket lives.
-
-    async def watch(self) -> None:
-        while True:
-            await asyncio.sleep(settings.CHAT_AUTH_CHECK_SECONDS)
-            try:
-                await in_thread(self.still_allowed)()
-            except IdentityError as error:
-                await self.send_error(error.code, "Sign in again: " + error.message)
-                await self.close(code=CLOSE_UNAUTHENTICATED)
-                return
-            except Exception:
-                logger.exception("chat socket check failed; trying again at the next one")
-
-    def still_allowed(self) -> None:
-        recheck(self.scope)
-        notify.here(self.order_id, self.user_id)
+    async def unauthenticated(self, error: IdentityError) -> None:
+        """Its token expired or was revoked, or its account disabled (found by the watcher): say so and close."""
+        await self.send_error(error.code, "Sign in again: " + error.message)
+        await self.close(code=CLOSE_UNAUTHENTICATED)
 
     # Frames from the client.
 
@@ -257,3 +243,66 @@ def receipt_frame(receipt: Any) -> dict[str, Any]:
         "message_id": receipt.last_read_id,
         "read_at": receipt.read_at.isoformat(),
     }
+
+
+class Watcher:
+    """Checks every open chat socket of this process again every CHAT_AUTH_CHECK_SECONDS, all in one thread call.
+
+    One pass per interval for the whole process rather than a timer per socket: a server holding hundreds of
+    sockets then makes one hop off the event loop per interval, not hundreds. A socket whose token has
+    expired or been revoked, or whose account is disabled, is closed; the others refresh their presence.
+    """
+
+    def __init__(self) -> None:
+        self.sockets: set[ChatConsumer] = set()
+        self.task: asyncio.Task | None = None
+
+    def add(self, consumer: ChatConsumer) -> None:
+        self.sockets.add(consumer)
+        if self.task is None or self.task.done():
+            self.task = asyncio.get_running_loop().create_task(self.run())
+
+    def discard(self, consumer: ChatConsumer) -> None:
+        self.sockets.discard(consumer)
+
+    async def run(self) -> None:
+        while self.sockets:
+            await asyncio.sleep(settings.CHAT_AUTH_CHECK_SECONDS)
+            watched = list(self.sockets)
+            try:
+                refused = await in_thread(check_all)(watched)
+            except Exception:
+                logger.exception("chat socket checks failed; trying again at the next pass")
+                continue
+            for consumer, error in refused:
+                self.discard(consumer)
+                try:
+                    await consumer.unauthenticated(error)
+                except Exception:
+                    logger.exception("could not close a chat socket whose token is no longer good")
+
+
+def check_all(consumers: list[ChatConsumer]) -> list[tuple[ChatConsumer, IdentityError]]:
+    """Each socket's token and account again (sync); the sockets that must close, with why."""
+    refused = []
+    present = []
+    for consumer in consumers:
+        try:
+            recheck(consumer.scope)
+        except IdentityError as error:
+            refused.append((consumer, error))
+        else:
+            present.append((consumer.order_id, consumer.user_id))
+    notify.here_many(present)
+    return refused
+
+
+_watchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Watcher] = weakref.WeakKeyDictionary()
+
+
+def watcher_for_this_loop() -> Watcher:
+    loop = asyncio.get_running_loop()
+    watcher = _watchers.get(loop)
+    if watcher is None:
+        watcher = _watchers[loop] = Watcher()
+    return watcher

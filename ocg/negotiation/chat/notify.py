@@ -1,7 +1,7 @@
 """Who is in a chat right now, and the mail an offline party gets when a message arrives.
 
-Presence is a short-lived cache key per order and user, set when a socket joins and refreshed by each of its
-token checks (every CHAT_AUTH_CHECK_SECONDS); a socket leaving drops it, and another socket of the same user
+Presence is a short-lived cache key per order and user, set when a socket joins and refreshed by each pass of
+the token checks (every CHAT_AUTH_CHECK_SECONDS); a socket leaving drops it, and another socket of the same user
 sets it again at its next check. The cache is Redis when REDIS_URL is set, so every server process sees it.
 
 The mail says that a message is waiting, never what it says: chat text stays in the chat table alone, so
@@ -33,6 +33,12 @@ def presence_ttl() -> float:
 
 def here(order_id: UUID | str, user_id: UUID | str) -> None:
     cache.set(presence_key(order_id, user_id), 1, timeout=presence_ttl())
+
+
+def here_many(pairs: list[tuple[UUID, UUID]]) -> None:
+    """Refresh many sockets' presence in one round trip."""
+    if pairs:
+        cache.set_many({presence_key(order_id, user_id): 1 for order_id, user_id in pairs}, timeout=presence_ttl())
 
 
 def gone(order_id: UUID | str, user_id: UUID | str) -> None:
