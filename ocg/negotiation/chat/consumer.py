@@ -19,6 +19,7 @@ from collections import deque
 from typing import Any
 from uuid import UUID
 
+from channels.consumer import get_handler_name
 from channels.db import DatabaseSyncToAsync
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -63,6 +64,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.joined = False
         self.refused: deque[float] = deque()
         self.last_typing = 0.0
+        # Until when the other parties are known to be online (no need to look again before then).
+        self.others_online_until = 0.0
         user = self.scope["user"]
         self.order_id = UUID(self.scope["url_route"]["kwargs"]["order_id"])
         offered = self.scope.get("subprotocols") or []
@@ -106,6 +109,16 @@ class ChatConsumer(AsyncWebsocketConsumer):
         """Its token expired or was revoked, or its account disabled (found by the watcher): say so and close."""
         await self.send_error(error.code, "Sign in again: " + error.message)
         await self.close(code=CLOSE_UNAUTHENTICATED)
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Channels' dispatch, less its `close_old_connections` before every message: that is a hop to the one
+        thread-sensitive worker thread per message and socket, which serialised every socket of the process
+        behind it. This consumer uses the database only through `in_thread`, which closes its own connection.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     # Frames from the client.
 
@@ -155,7 +168,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if not decision.allowed:
             raise RateLimited(f"Too many messages. Try again in {decision.retry_after} seconds.")
         row = store.post(self.order_id, self.user_id, self.role, text)
-        notify.notify_offline(self.order_id, self.user_id, self.parties)
+        now = time.monotonic()
+        looked = now >= self.others_online_until
+        if looked and notify.notify_offline(self.order_id, self.user_id, self.parties) is None:
+            self.others_online_until = now + settings.CHAT_AUTH_CHECK_SECONDS
         return store.as_frame(row)
 
     async def on_typing(self, frame: dict[str, Any]) -> None:

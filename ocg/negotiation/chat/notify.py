@@ -7,8 +7,9 @@ sets it again at its next check. The cache is Redis when REDIS_URL is set, so ev
 The mail says that a message is waiting, never what it says: chat text stays in the chat table alone, so
 deleting it deletes it everywhere. It goes out at most once per conversation and recipient per
 CHAT_OFFLINE_EMAIL_EVERY_SECONDS (`cache.add` is atomic, so two processes never both send), through a
-Celery task and Django's email backend. Chat text must not reach Kafka, so the orders' Kafka-fed
-notification consumer is not the way in.
+Celery task and Django's email backend. A socket that found every other party online looks again only after
+CHAT_AUTH_CHECK_SECONDS, so a party who left within that time is mailed from the next message after it.
+Chat text must not reach Kafka, so the orders' Kafka-fed notification consumer is not the way in.
 """
 
 from __future__ import annotations
@@ -49,14 +50,15 @@ def mail_key(order_id: UUID | str, user_id: UUID | str) -> str:
     return f"{PREFIX}mailed:{order_id}:{user_id}"
 
 
-def notify_offline(order_id: UUID, author_id: UUID | None, parties: tuple[UUID, UUID]) -> list[UUID]:
-    """Schedule a mail for each party other than the author with no open socket; return whom."""
+def notify_offline(order_id: UUID, author_id: UUID | None, parties: tuple[UUID, UUID]) -> list[UUID] | None:
+    """Schedule a mail for each party other than the author with no open socket; return whom (None: every
+    other party is online, so a socket may skip this check until the presence it saw could have lapsed)."""
     from ocg.negotiation.chat.tasks import send_offline_notice
 
     others = [party for party in parties if party != author_id]
-    if not others:
-        return []
     online = cache.get_many([presence_key(order_id, party) for party in others])
+    if len(online) == len(others):
+        return None
     scheduled = []
     for party in others:
         if presence_key(order_id, party) in online:
