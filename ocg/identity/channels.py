@@ -13,8 +13,7 @@ from typing import Any
 from channels.middleware import BaseMiddleware
 
 from ocg.identity.domain import IdentityError, InvalidToken
-from ocg.identity.tokens import aauthenticate, authenticate
-from ocg.identity.tokens import recheck as recheck_claims
+from ocg.identity.tokens import aauthenticate, authenticate, recheck_many
 from ocg.spine.socketlog import note_user
 
 SUBPROTOCOL = "bearer"
@@ -58,10 +57,11 @@ class TokenAuthMiddleware(BaseMiddleware):
             await send({"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED})
 
 
-def recheck(scope: dict[str, Any]) -> None:
-    """For a consumer's periodic check (sync): raises IdentityError once the socket's token has expired or been
-    revoked, or its account disabled; the consumer then closes with CLOSE_UNAUTHENTICATED."""
-    recheck_claims(scope["token_claims"])
+def recheck(scopes: list[dict[str, Any]]) -> list[IdentityError | None]:
+    """For a consumer's periodic check of its open sockets (sync, one cache round trip for all): for each, None
+    while its token is good, else the error once it has expired or been revoked, or its account disabled; the
+    consumer then closes that socket with CLOSE_UNAUTHENTICATED."""
+    return list(recheck_many([scope["token_claims"] for scope in scopes]))
 
 
 def reauthenticate(scope: dict[str, Any], token: Any) -> dict[str, Any]:

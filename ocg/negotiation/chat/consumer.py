@@ -299,17 +299,10 @@ class Watcher:
 
 
 def check_all(consumers: list[ChatConsumer]) -> list[tuple[ChatConsumer, IdentityError]]:
-    """Each socket's token and account again (sync); the sockets that must close, with why."""
-    refused = []
-    present = []
-    for consumer in consumers:
-        try:
-            recheck(consumer.scope)
-        except IdentityError as error:
-            refused.append((consumer, error))
-        else:
-            present.append((consumer.order_id, consumer.user_id))
-    notify.here_many(present)
+    """Every socket's token and account again (sync, one cache round trip); the sockets that must close, and why."""
+    errors = recheck([consumer.scope for consumer in consumers])
+    refused = [(consumer, error) for consumer, error in zip(consumers, errors, strict=True) if error is not None]
+    notify.here_many([(c.order_id, c.user_id) for c, error in zip(consumers, errors, strict=True) if error is None])
     return refused
 
 
