@@ -6,7 +6,7 @@ two tabs, the designer's two and a staff member's. A sender picks sockets in tur
 (each message carries a `ref`); every other socket of the chat must receive it. `p50_ms` / `p99_ms` are the
 round trip from sending to each delivery at another participant; `dropped` counts deliveries that never came
 (waited for DRAIN_SECONDS after the last send). The per-user chat limit is lifted for the run (one customer's
-two tabs send more than 20 a minute); everything else is as configured.
+two tabs send more than 20 a minute); everything else is as configured. The run's orders are cancelled at the end.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import websockets
 from django.conf import settings
 from django.core.management import call_command
 
-from ocg.negotiation.bench.seed import PASSWORD, world
+from ocg.negotiation.bench.seed import PASSWORD, cancel, world
 from ocg.negotiation.models import ChatMessage
 from ocg.spine.bench.common import percentile, say, start_server
 from ocg.spine.localbroker import free_port
@@ -181,6 +181,8 @@ def run(quick: bool) -> dict[str, Any]:
     finally:
         server.terminate()
         server.wait(timeout=30)
-    stored = ChatMessage.objects.filter(order_id__in=[chat.order_id for chat in chats], kind="user").count()
-    figures["stored"] = stored
+    order_ids = [chat.order_id for chat in chats]
+    figures["stored"] = ChatMessage.objects.filter(order_id__in=order_ids, kind="user").count()
+    say(f"cancelling the {len(order_ids)} orders (their chats expire like any other)")
+    cancel(order_ids)
     return figures

@@ -93,3 +93,11 @@ def world(chats: int) -> tuple[list[Chat], str]:
         made.append(Chat(checkout.order_ids[0], customer.email, designers[designer_number].email))
     ProjectionRunner(get_projection("orders")).catch_up()
     return made, staff.email
+
+
+def cancel(order_ids: list[UUID]) -> None:
+    """The run's orders, cancelled: nothing of them waits for payment or holds stock afterwards."""
+    orders = applications.get("orders")
+    for order_id in order_ids:
+        orders.cancel(order_id, reason="Chat benchmark", actor_id=None, acting_customer_id=None)
+    ProjectionRunner(get_projection("orders")).catch_up()

@@ -28,7 +28,7 @@ from ocg.identity.channels import SUBPROTOCOL, reauthenticate, recheck
 from ocg.identity.domain import IdentityError
 from ocg.negotiation.chat import access, notify, store
 from ocg.negotiation.chat.access import ChatError, ChatNotFound, NotParticipant
-from ocg.negotiation.chat.groups import order_group
+from ocg.negotiation.chat.groups import message_event, order_group
 from ocg.spine import ratelimit
 
 logger = logging.getLogger(__name__)
@@ -158,10 +158,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         except ChatError as error:
             await self.refuse(error.code, error.message)
             return
-        event = {"type": "chat.message", "message": message}
-        if ref is not None:
-            event["ref"] = ref
-        await self.channel_layer.group_send(order_group(self.order_id), event)
+        await self.channel_layer.group_send(order_group(self.order_id), message_event(message, ref))
 
     def store_message(self, text: str) -> dict[str, Any]:
         decision = ratelimit.hit([("chat", str(self.user_id))])
@@ -225,10 +222,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
     # Group messages from the channel layer.
 
     async def chat_message(self, event: dict[str, Any]) -> None:
-        frame = {"type": "message", "message": event["message"]}
-        if "ref" in event:
-            frame["ref"] = event["ref"]
-        await self.send_json(frame)
+        """The frame was serialised once by the sender, not once per receiving socket."""
+        await self.send(text_data=event["frame"])
 
     async def chat_typing(self, event: dict[str, Any]) -> None:
         if event.get("sender") != self.channel_name:

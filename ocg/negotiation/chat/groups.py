@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 from uuid import UUID
@@ -29,3 +30,9 @@ def send(group: str, message: dict[str, Any]) -> None:
         async_to_sync(layer.group_send)(group, message)
     except Exception:
         logger.exception("could not push %s to %s", message.get("type"), group)
+
+
+def message_event(message: dict[str, Any], ref: str | None = None) -> dict[str, Any]:
+    """The channel-layer message that delivers a chat message to every socket of its order."""
+    frame = {"type": "message", "message": message} | ({"ref": ref} if ref is not None else {})
+    return {"type": "chat.message", "frame": json.dumps(frame, separators=(",", ":"))}

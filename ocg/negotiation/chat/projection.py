@@ -17,7 +17,7 @@ from uuid import UUID
 from django.db import transaction
 
 from ocg.negotiation.chat import access
-from ocg.negotiation.chat.groups import order_group, send
+from ocg.negotiation.chat.groups import message_event, order_group, send
 from ocg.negotiation.chat.store import as_frame
 from ocg.negotiation.models import ChatMessage, ExpiredChat
 from ocg.spine.envelope import event_id
@@ -152,4 +152,4 @@ class ChatSystemMessages(Projection):
 
 def push(frames: list[dict[str, Any]]) -> None:
     for frame in frames:
-        send(order_group(frame["order_id"]), {"type": "chat.message", "message": frame})
+        send(order_group(frame["order_id"]), message_event(frame))
