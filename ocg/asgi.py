@@ -15,9 +15,8 @@ from django.conf import settings  # noqa: E402
 from django.urls import re_path  # noqa: E402
 
 from ocg.identity.channels import TokenAuthMiddleware  # noqa: E402
+from ocg.negotiation.routing import websocket_urlpatterns  # noqa: E402
 from ocg.spine.socketlog import SocketLogMiddleware, unrouted  # noqa: E402
-
-websocket_urlpatterns: list = []  # the negotiation chat's consumers are routed here
 
 application = ProtocolTypeRouter(
     {

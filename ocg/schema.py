@@ -10,7 +10,7 @@ from graphene_federation import FederationVersion, build_schema
 from ocg.catalog.api import graphql as catalog
 from ocg.identity.api import graphql as identity
 from ocg.identity.api import passwordless_graphql as passwordless
-from ocg.negotiation.api.graphql import negotiation
+from ocg.negotiation.api.graphql import chat, negotiation
 from ocg.negotiation.api.graphql import types as negotiation_types
 from ocg.orders.api import graphql as orders
 from ocg.orders.api.graphql.types import Order
@@ -20,7 +20,7 @@ from ocg.spine.graphql_common import add_fields
 from ocg.spine.graphql_errors import harden_input_scalars
 
 
-class Query(identity.Query, catalog.Query, orders.Query, refunds.Query, graphene.ObjectType):
+class Query(identity.Query, catalog.Query, orders.Query, refunds.Query, chat.Query, graphene.ObjectType):
     pass
 
 
@@ -32,6 +32,7 @@ class Mutation(
     pay.Mutation,
     refunds.Mutation,
     negotiation.Mutation,
+    chat.Mutation,
     graphene.ObjectType,
 ):
     pass

@@ -129,6 +129,7 @@ PROJECTIONS = [
     "ocg.orders.projections.OrdersProjection",
     "ocg.payments.projections.PaymentsProjection",
     "ocg.negotiation.projections.NegotiationProjection",
+    "ocg.negotiation.chat.projection.ChatSystemMessages",
 ]
 # Process managers: a context -> its process application (it declares the contexts it follows).
 POLICIES: dict[str, str] = {
@@ -189,6 +190,19 @@ CELERY_BEAT_SCHEDULE = {
 CELERY_BEAT_SCHEDULE["negotiation.expire_proposals"] = {
     "task": "ocg.negotiation.tasks.expire_proposals",
     "schedule": float(env_int("NEGOTIATION_EXPIRY_CHECK_SECONDS", 60)),
+}
+
+# Chat (ocg/negotiation/chat): message size, history sent on connect, how often a socket's token is checked again
+# (revocation and expiry close it within this plus a round trip), the quiet period between two "new message"
+# mails to an offline party, and how long after an order is completed or cancelled its chat is deleted.
+CHAT_MESSAGE_MAX_CHARS = env_int("CHAT_MESSAGE_MAX_CHARS", 2000)
+CHAT_HISTORY_SIZE = env_int("CHAT_HISTORY_SIZE", 50)
+CHAT_AUTH_CHECK_SECONDS = env_float("CHAT_AUTH_CHECK_SECONDS", 2.0)
+CHAT_OFFLINE_EMAIL_EVERY_SECONDS = env_int("CHAT_OFFLINE_EMAIL_EVERY_SECONDS", 15 * 60)
+CHAT_RETENTION_HOURS = env_float("CHAT_RETENTION_HOURS", 48.0)
+CELERY_BEAT_SCHEDULE["negotiation.expire_chats"] = {
+    "task": "ocg.negotiation.chat.tasks.expire_chats",
+    "schedule": float(env_int("CHAT_EXPIRY_CHECK_SECONDS", 300)),
 }
 
 # Idempotency keys (ocg/spine/idempotency.py): answers are kept at least TTL (clients may retry for a day); a
@@ -359,6 +373,8 @@ RATE_LIMITS = {
     "ip": (env_int("RATE_LIMIT_IP_PER_MINUTE", 600), 60),
     "user": (env_int("RATE_LIMIT_USER_PER_MINUTE", 600), 60),
     "auth": (env_int("RATE_LIMIT_AUTH_PER_MINUTE", 10), 60),
+    # Chat messages per user, over all their sockets (ocg/negotiation/chat).
+    "chat": (env_int("CHAT_MESSAGES_PER_MINUTE", 20), 60),
 }
 # Failed password sign-ins per account (any email, known or not): the first ones are free, then each further
 # failure locks the account out for twice as long as the last, from FIRST to at most MAX seconds.

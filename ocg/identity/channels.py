@@ -12,8 +12,8 @@ from typing import Any
 
 from channels.middleware import BaseMiddleware
 
-from ocg.identity.domain import IdentityError
-from ocg.identity.tokens import aauthenticate
+from ocg.identity.domain import IdentityError, InvalidToken
+from ocg.identity.tokens import aauthenticate, authenticate, recheck_many
 from ocg.spine.socketlog import note_user
 
 SUBPROTOCOL = "bearer"
@@ -55,3 +55,23 @@ class TokenAuthMiddleware(BaseMiddleware):
         message = await receive()
         if message.get("type") == "websocket.connect":
             await send({"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED})
+
+
+def recheck(scopes: list[dict[str, Any]]) -> list[IdentityError | None]:
+    """For a consumer's periodic check of its open sockets (sync, one cache round trip for all): for each, None
+    while its token is good, else the error once it has expired or been revoked, or its account disabled; the
+    consumer then closes that socket with CLOSE_UNAUTHENTICATED."""
+    return list(recheck_many([scope["token_claims"] for scope in scopes]))
+
+
+def reauthenticate(scope: dict[str, Any], token: Any) -> dict[str, Any]:
+    """A fresh access token presented over an open socket (sync): it must be valid and the same user's.
+    The scope then carries its claims, so the next check runs against it; returns them."""
+    user, claims = authenticate(token) if isinstance(token, str) else (None, None)
+    if user is None or claims is None:
+        raise InvalidToken()
+    if user.pk != scope["user"].pk:
+        raise InvalidToken("This token belongs to another account.", code="token_other_user")
+    scope["token_claims"] = claims
+    scope["user"] = user
+    return claims

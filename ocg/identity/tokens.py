@@ -169,15 +169,24 @@ def _token_user(claims: dict[str, Any]) -> User:
 
     One cache round trip answers the deny-lists and, usually, the user too.
     """
-    try:
-        user_id = uuid.UUID(str(claims["sub"]))
-    except ValueError:
-        raise InvalidToken() from None
+    user_id = _subject(claims)
     user_key = cached_users.cache_key(user_id)
     found = cache.get_many([_denied_key(claims["jti"]), _family_key(claims["fam"]), user_key])
-    if set(found) - {user_key}:
+    return _checked_user(claims, user_id, found)
+
+
+def _subject(claims: dict[str, Any]) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(claims["sub"]))
+    except ValueError:
+        raise InvalidToken() from None
+
+
+def _checked_user(claims: dict[str, Any], user_id: uuid.UUID, found: dict[str, Any]) -> User:
+    """The checks of `_token_user` on cache entries already fetched (`found`)."""
+    if _denied_key(claims["jti"]) in found or _family_key(claims["fam"]) in found:
         raise InvalidToken("The token has been revoked.", code="token_revoked")
-    user = cached_users.load(user_id, found.get(user_key))
+    user = cached_users.load(user_id, found.get(cached_users.cache_key(user_id)))
     if user is None:
         raise InvalidToken()
     if user.tokens_valid_after is not None and float(claims["iat"]) < user.tokens_valid_after.timestamp():
@@ -217,6 +226,28 @@ def verify_access(token: str) -> dict[str, Any]:
 
 def authenticate_token(token: str) -> User:
     return authenticate(token)[0]
+
+
+def recheck_many(claims_list: list[dict[str, Any]]) -> list[InvalidToken | None]:
+    """Long-lived connections' check of the access tokens they opened with (or were last given), with ONE cache
+    round trip for all of them: for each, None while its token is unexpired and unrevoked and its user active,
+    else the InvalidToken (`token_expired`, `token_revoked`) that ends it."""
+    now = time.time()
+    keys = set()
+    for claims in claims_list:
+        keys.update((_denied_key(claims["jti"]), _family_key(claims["fam"]), cached_users.cache_key(claims["sub"])))
+    found = cache.get_many(list(keys)) if keys else {}
+    results: list[InvalidToken | None] = []
+    for claims in claims_list:
+        try:
+            if float(claims["exp"]) <= now:
+                raise InvalidToken("The token has expired.", code="token_expired")
+            _checked_user(claims, _subject(claims), found)
+        except InvalidToken as error:
+            results.append(error)
+        else:
+            results.append(None)
+    return results
 
 
 aauthenticate = sync_to_async(authenticate)

@@ -1,4 +1,4 @@
-from ocg.negotiation.permissions import MANAGE_ALL, NEGOTIATE, SET_FLOORS
+from ocg.negotiation.permissions import CHAT, MANAGE_ALL, NEGOTIATE, SET_FLOORS
 from ocg.spine import contexts
 from ocg.spine.errors import register_error_statuses
 
@@ -19,9 +19,13 @@ class NegotiationConfig(contexts.ContextConfig):
     permissions = {
         NEGOTIATE: ("customer", "designer", "admin"),
         SET_FLOORS: ("designer", "admin"),
+        CHAT: ("customer", "designer", "admin"),
         MANAGE_ALL: ("admin",),
     }
     demo_data = "ocg.negotiation.seed"
+    benchmarks = {"chat": "ocg.negotiation.bench.chat.run"}
 
     def ready(self) -> None:
         register_error_statuses(ERROR_STATUSES)
+        # The chat's tasks live in a sub-package, which Celery's autodiscovery (`<app>.tasks`) does not look in.
+        from ocg.negotiation.chat import tasks  # noqa: F401

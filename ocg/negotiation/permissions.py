@@ -6,3 +6,5 @@ NEGOTIATE = "negotiation.negotiate"
 SET_FLOORS = "negotiation.set_floors"
 # Staff see and step into every negotiation (and its chat), and set any product's floor.
 MANAGE_ALL = "negotiation.manage_all"
+# The order's parties (and staff) chat on it (the consumer checks it is one of theirs).
+CHAT = "negotiation.chat"

@@ -46,3 +46,14 @@ def participants(order_id: UUID) -> tuple[UUID, UUID] | None:
 def numbers(order_ids: list[UUID]) -> dict[UUID, str]:
     """Order numbers of many orders in one query (for lists other contexts show)."""
     return dict(OrderView.objects.filter(id__in=order_ids).values_list("id", "number"))
+
+
+def finished_among(order_ids: list[UUID], before: datetime) -> dict[UUID, datetime]:
+    """Of these orders, those completed or cancelled at or before `before`, with when (one query).
+
+    Both states are final, so the row's last change is the moment it got there.
+    """
+    done = OrderView.objects.filter(
+        id__in=order_ids, status__in=[states.COMPLETED, states.CANCELLED], updated_at__lte=before
+    )
+    return dict(done.values_list("id", "updated_at"))

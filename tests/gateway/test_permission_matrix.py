@@ -113,6 +113,17 @@ MUTATIONS = {
         'negotiationClose(idempotencyKey: "matrix-neg-close-%(role)s", orderId: "%(order)s")',
     ),
     "negotiationSetFloor": ("catalog", 'negotiationSetFloor(productId: "%(product)s", amount: "5.00")'),
+    "chatMarkRead": ("order_party", 'chatMarkRead(order: "%(order)s", messageId: 1)'),
+}
+
+# Query fields that are not open to everyone (the catalog's and the orders' lists are covered by their tests).
+QUERIES = {
+    "chatMessages": ("order_party", 'chatMessages(order: "%(order)s") { edges { cursor } }'),
+}
+
+# WebSocket routes: accepted (a `history` frame) or refused (a close code) for each role.
+SOCKETS = {
+    "/ws/orders/%(order)s/chat/": "order_party",
 }
 
 REST = {
@@ -188,6 +199,8 @@ def expected_through(rule: str, role: str) -> bool:
         return role in (Role.DESIGNER, Role.ADMIN)
     if rule == "own_customer":
         return role == Role.CUSTOMER
+    if rule == "order_party":  # the world's order's customer and designer, and staff; an outsider is refused
+        return role in (Role.CUSTOMER, Role.DESIGNER, Role.ADMIN)
     return role in (Role.DESIGNER, Role.ADMIN)
 
 
@@ -275,3 +288,72 @@ def test_rest_operation_gate(client, world, method, path, role):
     else:
         assert response.status_code in (401, 403)
         assert code in GATE_CODES
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(QUERIES))
+def test_graphql_query_gate(client, world, name, role):
+    rule, call = QUERIES[name]
+    query = "query { q: %s }" % (call % {"order": world["order"]})
+    response = client.post("/graphql", {"query": query}, content_type="application/json", **headers_for(world, role))
+    assert response.status_code == 200, response.content
+    codes = {error["extensions"]["code"] for error in response.json().get("errors", [])}
+    if expected_through(rule, role):
+        assert not codes & GATE_CODES, codes
+    else:
+        assert codes & GATE_CODES, codes
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("path", sorted(SOCKETS))
+def test_socket_gate(world, path, role):
+    import json
+
+    from asgiref.sync import async_to_sync
+
+    from tests.negotiation.sockets import WebsocketCommunicator
+
+    rule = SOCKETS[path]
+    token = None if role == "anonymous" else issue_token_pair(world["users"][role], "password")["access"]
+
+    async def knock():
+        from ocg.asgi import application
+
+        headers = [(b"host", b"testserver"), (b"origin", b"http://testserver")]
+        socket = WebsocketCommunicator(
+            application,
+            path % {"order": world["order"]},
+            headers=headers,
+            subprotocols=["bearer", token] if token else [],
+        )
+        connected, _ = await socket.connect(timeout=5)
+        if not connected:
+            return None
+        frame = json.loads(await socket.receive_from(timeout=5))
+        await socket.disconnect()
+        return frame["type"]
+
+    answer = async_to_sync(knock)()
+    assert (answer == "history") == expected_through(rule, role), answer
+
+
+def test_an_outsider_is_refused_by_the_chat_socket(world):
+    """The matrix's signed-in roles are all parties to its order: one more customer, who is not, is refused."""
+    import json
+
+    from asgiref.sync import async_to_sync
+
+    from ocg.negotiation.chat.consumer import CLOSE_FORBIDDEN
+    from tests.negotiation.sockets import close_code, communicator
+
+    outsider = User.objects.create_user("outsider@matrix.example", "a-long-password-9", role=Role.CUSTOMER)
+
+    token = issue_token_pair(outsider, "password")["access"]
+
+    async def knock():
+        socket = communicator(world["order"], token)
+        await socket.connect(timeout=5)
+        frame = json.loads(await socket.receive_from(timeout=5))
+        return frame["code"], await close_code(socket)
+
+    assert async_to_sync(knock)() == ("permission_denied", CLOSE_FORBIDDEN)

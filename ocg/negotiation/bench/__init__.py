@@ -1,0 +1,1 @@
+"""The negotiation context's benchmarks (`manage.py bench chat`)."""
