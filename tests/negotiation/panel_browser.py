@@ -80,6 +80,16 @@ class Party:
         self.server, self.name, self.shots = server, name, shots
         self.console: list[str] = []
         self.page.on("console", lambda message: self.console.append(f"{message.type}: {message.text}"))
+        self.page.on("pageerror", lambda failure: self.console.append(f"pageerror: {failure}"))
+        self.page.on("response", self.note_failed_response)
+
+    def note_failed_response(self, response: Any) -> None:
+        if response.status >= 400:
+            self.console.append(f"{response.status} {response.request.method} {response.url}")
+
+    def report(self) -> str:
+        notice = self.page.locator("#notice").text_content(timeout=1000) if self.page.locator("#notice").count() else ""
+        return f"{self.name} at {self.page.url}: notice {notice!r}; " + "\n".join(self.console[-30:])
 
     def sign_in(self, email: str) -> None:
         page = self.page
@@ -110,3 +120,13 @@ class Party:
         page.get_by_label("Total").fill(amount)
         page.get_by_label("Note").fill(note)
         page.locator("#propose-submit").click()
+
+
+@contextmanager
+def explained(server: Server, *parties: Party) -> Iterator[None]:
+    """A failed step names what each page showed and logged, and the server's last lines."""
+    try:
+        yield
+    except Exception as failure:
+        reports = "\n".join(party.report() for party in parties)
+        raise AssertionError(f"{failure}\n{reports}\nserver:\n{server.output()[-4000:]}") from failure

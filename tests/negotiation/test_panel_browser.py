@@ -16,7 +16,7 @@ import pytest
 
 from ocg.asgi import websocket_urlpatterns
 from ocg.orders.models import OrderView
-from tests.negotiation.panel_browser import CHROMIUM, Party, chromium, hashed_as_deployed, panel_server
+from tests.negotiation.panel_browser import CHROMIUM, Party, chromium, explained, hashed_as_deployed, panel_server
 from tests.orders import api_support
 from tests.orders.api_support import place, wait_for_status
 from tests.payments.stripe_support import intents_for_order, stripe_client
@@ -56,49 +56,50 @@ def test_customer_and_designer_agree_a_price_and_the_customer_pays_it(
     with panel_server(tmp_path, localstripe) as server, chromium() as browser:
         cleo = Party(browser, server, "customer", tmp_path, phone=True)
         ada = Party(browser, server, "designer", tmp_path)
-        cleo.sign_in(shop.cleo.email)
-        ada.sign_in(shop.ada.email)
-        ada.page.locator("#designer-orders").get_by_role("link", name=order.number).wait_for()
-        cleo.shot("01-orders")
-        ada.shot("01-orders")
+        with explained(server, cleo, ada):
+            cleo.sign_in(shop.cleo.email)
+            ada.sign_in(shop.ada.email)
+            ada.page.locator("#designer-orders").get_by_role("link", name=order.number).wait_for()
+            cleo.shot("01-orders")
+            ada.shot("01-orders")
 
-        cleo.open_order(order.number)
-        ada.page.locator("#designer-orders").get_by_role("link", name=order.number).click()
-        ada.page.locator("#order-number", has_text=order.number).wait_for()
-        cleo.page.get_by_role("button", name="Negotiate the price").click()
-        cleo.status_is("NEGOTIATING")
+            cleo.open_order(order.number)
+            ada.page.locator("#designer-orders").get_by_role("link", name=order.number).click()
+            ada.page.locator("#order-number", has_text=order.number).wait_for()
+            cleo.page.get_by_role("button", name="Negotiate the price").click()
+            cleo.status_is("NEGOTIATING")
 
-        cleo.propose("2000.00", "Would you make it for 2000?")
-        ada.page.locator("#open-proposal", has_text="2000.00 EUR").wait_for()
-        ada.shot("02-proposal")
-        ada.propose("2150.00", "2150, made to your measurements.")
-        cleo.page.locator("#open-proposal", has_text="2150.00 EUR").wait_for()
-        cleo.page.locator("#proposal-history", has_text="countered").wait_for()
-        cleo.shot("03-counter")
+            cleo.propose("2000.00", "Would you make it for 2000?")
+            ada.page.locator("#open-proposal", has_text="2000.00 EUR").wait_for()
+            ada.shot("02-proposal")
+            ada.propose("2150.00", "2150, made to your measurements.")
+            cleo.page.locator("#open-proposal", has_text="2150.00 EUR").wait_for()
+            cleo.page.locator("#proposal-history", has_text="countered").wait_for()
+            cleo.shot("03-counter")
 
-        cleo.page.get_by_role("button", name="Accept").click()
-        cleo.status_is("AWAITING_PAYMENT")
-        ada.status_is("AWAITING_PAYMENT")
-        cleo.page.locator("#order-total", has_text="2150.00 EUR").wait_for()
-        ada.page.locator("#open-proposal", has_text="Agreed price: 2150.00 EUR").wait_for()
-        assert ada.page.locator("#pay-section").is_hidden(), "only the customer pays"
+            cleo.page.get_by_role("button", name="Accept").click()
+            cleo.status_is("AWAITING_PAYMENT")
+            ada.status_is("AWAITING_PAYMENT")
+            cleo.page.locator("#order-total", has_text="2150.00 EUR").wait_for()
+            ada.page.locator("#open-proposal", has_text="Agreed price: 2150.00 EUR").wait_for()
+            assert ada.page.locator("#pay-section").is_hidden(), "only the customer pays"
 
-        cleo.page.locator("#pay-amount", has_text="2150.00 EUR").wait_for()
-        cleo.page.get_by_role("button", name="Pay by card").click()
-        cleo.page.locator("#card-element input").first.wait_for()
-        cleo.shot("04-card")
-        [intent] = intents_for_order(localstripe, order.id)
-        assert (intent.amount, intent.currency) == (215000, "eur"), "the agreed total is charged"
-        card_step_at_stripe(localstripe, order.id)
-        cleo.page.get_by_role("button", name="Confirm payment").click()
-        cleo.page.get_by_role("button", name="Complete authentication").click()
+            cleo.page.locator("#pay-amount", has_text="2150.00 EUR").wait_for()
+            cleo.page.get_by_role("button", name="Pay by card").click()
+            cleo.page.locator("#card-element input").first.wait_for()
+            cleo.shot("04-card")
+            [intent] = intents_for_order(localstripe, order.id)
+            assert (intent.amount, intent.currency) == (215000, "eur"), "the agreed total is charged"
+            card_step_at_stripe(localstripe, order.id)
+            cleo.page.get_by_role("button", name="Confirm payment").click()
+            cleo.page.get_by_role("button", name="Complete authentication").click()
 
-        cleo.status_is("PAID")
-        cleo.page.get_by_text("This order is paid.").wait_for()
-        ada.status_is("PAID")
-        cleo.shot("05-paid")
-        ada.shot("05-paid")
-        assert not [line for line in cleo.console + ada.console if "Content Security Policy" in line]
+            cleo.status_is("PAID")
+            cleo.page.get_by_text("This order is paid.").wait_for()
+            ada.status_is("PAID")
+            cleo.shot("05-paid")
+            ada.shot("05-paid")
+            assert not [line for line in cleo.console + ada.console if "Content Security Policy" in line]
 
     wait_for_status(order.id, "paid")
 
@@ -109,32 +110,33 @@ def test_both_parties_see_every_message_and_system_message_live(shop, confirmed_
     with panel_server(tmp_path, localstripe) as server, chromium() as browser:
         cleo = Party(browser, server, "customer", tmp_path)
         ada = Party(browser, server, "designer", tmp_path)
-        for party, user in ((cleo, shop.cleo), (ada, shop.ada)):
-            party.sign_in(user.email)
-            party.page.goto(f"{server.base}/panel/orders/{order.id}/")
-            party.page.get_by_text("Connected.").wait_for()
+        with explained(server, cleo, ada):
+            for party, user in ((cleo, shop.cleo), (ada, shop.ada)):
+                party.sign_in(user.email)
+                party.page.goto(f"{server.base}/panel/orders/{order.id}/")
+                party.page.get_by_text("Connected.").wait_for()
 
-        def everyone_sees(text: str, system: bool = False) -> None:
-            kind = "system" if system else "user"
-            for party in (cleo, ada):
-                party.page.locator(f'#chat-log li[data-kind="{kind}"]', has_text=text).first.wait_for()
+            def everyone_sees(text: str, system: bool = False) -> None:
+                kind = "system" if system else "user"
+                for party in (cleo, ada):
+                    party.page.locator(f'#chat-log li[data-kind="{kind}"]', has_text=text).first.wait_for()
 
-        def say(party: Party, text: str) -> None:
-            party.page.get_by_label("Message").fill(text)
-            party.page.get_by_role("button", name="Send").click()
+            def say(party: Party, text: str) -> None:
+                party.page.get_by_label("Message").fill(text)
+                party.page.get_by_role("button", name="Send").click()
 
-        say(cleo, "Hello Ada, could the gown be longer?")
-        everyone_sees("Hello Ada, could the gown be longer?")
-        say(ada, "Yes, for a little more.")
-        everyone_sees("Yes, for a little more.")
+            say(cleo, "Hello Ada, could the gown be longer?")
+            everyone_sees("Hello Ada, could the gown be longer?")
+            say(ada, "Yes, for a little more.")
+            everyone_sees("Yes, for a little more.")
 
-        cleo.page.get_by_role("button", name="Negotiate the price").click()
-        cleo.propose("2000.00", "Longer, for 2000?")
-        everyone_sees("2000.00", system=True)
-        ada.propose("2150.00", "2150 with the longer hem.")
-        everyone_sees("2150.00", system=True)
-        cleo.page.get_by_role("button", name="Accept").click()
-        cleo.status_is("AWAITING_PAYMENT")
-        everyone_sees("2150.00", system=True)
-        cleo.shot("chat-customer")
-        ada.shot("chat-designer")
+            cleo.page.get_by_role("button", name="Negotiate the price").click()
+            cleo.propose("2000.00", "Longer, for 2000?")
+            everyone_sees("2000.00", system=True)
+            ada.propose("2150.00", "2150 with the longer hem.")
+            everyone_sees("2150.00", system=True)
+            cleo.page.get_by_role("button", name="Accept").click()
+            cleo.status_is("AWAITING_PAYMENT")
+            everyone_sees("2150.00", system=True)
+            cleo.shot("chat-customer")
+            ada.shot("chat-designer")

@@ -271,7 +271,7 @@ function startChat() {
   connect();
 }
 
-document.addEventListener("DOMContentLoaded", async () => {
+Panel.start(async () => {
   state.me = await Panel.ready();
   if (!(await load())) return;
   wireNegotiation();

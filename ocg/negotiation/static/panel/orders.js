@@ -28,7 +28,7 @@ function negotiatingFirst(orders) {
   return [...orders.filter(open), ...orders.filter((order) => !open(order))];
 }
 
-document.addEventListener("DOMContentLoaded", async () => {
+Panel.start(async () => {
   const me = await Panel.ready();
   const placed = (await Panel.gql(LISTS, {first: 50})).myOrders.edges.map((edge) => edge.node);
   const list = document.getElementById("placed-orders");

@@ -104,6 +104,13 @@ const Panel = (() => {
     return data.me;
   }
 
+  /* Runs a page's start, telling the reader (not a blank page) when it fails. */
+  function start(main) {
+    document.addEventListener("DOMContentLoaded", () => {
+      main().catch((failure) => notice(`Something went wrong: ${failure.message}. Reload the page to try again.`));
+    });
+  }
+
   function onToken(listener) {
     listeners.push(listener);
   }
@@ -133,5 +140,5 @@ const Panel = (() => {
     if (document.body.dataset.page === "sign-in") startSignInPage();
   });
 
-  return {ready, gql, newKey, el, money, label, notice, onToken, token};
+  return {ready, gql, newKey, el, money, label, notice, onToken, token, start};
 })();
