@@ -31,6 +31,7 @@ const Panel = (() => {
     const {ok, answer} = await session("/panel/session/refresh");
     if (!ok) {
       access = null;
+      if (answer.code === "rate_limited") throw new Error("Too many requests; wait a minute and reload");
       return false;
     }
     keep(answer);
