@@ -9,6 +9,7 @@ from django.views.decorators.http import require_safe
 from django.views.static import serve
 
 from ocg.api import api
+from ocg.identity import browser_session
 from ocg.identity.views import jwks
 from ocg.spine.docpages import docs_page
 from ocg.spine.graphql import OCGGraphQLView
@@ -35,6 +36,10 @@ urlpatterns = [
     path("auth/social/", include("ocg.identity.social_urls", namespace="social")),
     path("graphql", csrf_exempt(docs_page(OCGGraphQLView.as_view(graphiql=settings.DEBUG)))),
     path(".well-known/jwks.json", jwks, name="jwks"),
+    path("panel/session", browser_session.sign_in_view, name="panel-session"),
+    path("panel/session/refresh", browser_session.refresh_view, name="panel-session-refresh"),
+    path("panel/session/end", browser_session.sign_out_view, name="panel-session-end"),
+    path("panel/", include("ocg.negotiation.panel.urls", namespace="panel")),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     re_path(rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.+)$", media, name="media"),

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Make sure PostgreSQL and Redis answer on 127.0.0.1 (tests and benchmarks need both).
-# Installs Debian's packages when they are missing; starts them when they are down.
+# Make sure PostgreSQL and Redis answer on 127.0.0.1 (tests and benchmarks need both), and that Debian's
+# Chromium is there for the browser tests. Installs Debian's packages when they are missing; starts the
+# services when they are down.
 set -euo pipefail
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -8,6 +9,12 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 if ! command -v pg_ctlcluster >/dev/null 2>&1 || ! command -v redis-server >/dev/null 2>&1; then
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql redis-server >/dev/null
+fi
+
+# The order panel's browser test drives /usr/bin/chromium through Playwright (no browser download).
+if ! command -v chromium >/dev/null 2>&1; then
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
 if ! pg_isready -h 127.0.0.1 -p 5432 -q; then

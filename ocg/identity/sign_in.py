@@ -26,7 +26,14 @@ from ocg.spine.sign_in_surfaces import register_sign_in_surfaces
 from ocg.spine.throttle import FailureThrottle, backoff_from_settings
 
 # The REST router is mounted at /api/auth/ (ocg/api.py) and the admin at /admin/ (ocg/urls.py).
-REST_PATHS = (r"^/api/auth/token(?:/refresh)?/?$", r"^/api/auth/passwordless/", r"^/api/auth/social/exchange/?$")
+# The panel's password sign-in (ocg/identity/browser_session.py) is /panel/session. Its refresh is not a
+# surface: the panel refreshes on every page load, and a signed refresh token cannot be guessed anyway.
+REST_PATHS = (
+    r"^/api/auth/token(?:/refresh)?/?$",
+    r"^/panel/session/?$",
+    r"^/api/auth/passwordless/",
+    r"^/api/auth/social/exchange/?$",
+)
 GRAPHQL_FIELDS = ("tokenCreate", "tokenRefresh", "passwordlessRequest", "passwordlessVerify", "socialTokenExchange")
 FORM_PATHS = (r"^/admin/login/?$",)
 

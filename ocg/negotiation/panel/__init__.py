@@ -1,0 +1,1 @@
+"""The order panel: server-rendered pages for customers and designers, with a little plain JavaScript."""
