@@ -311,6 +311,9 @@ def _catch_up_while_following(
             continue
         backoff = FIRST_BACKOFF_SECONDS
         if processed == 0:
+            # An idle follower gives its connection back to the pool: a process runs many followers, and the
+            # pool is sized for the requests it serves, not for every follower holding one while it waits.
+            connection.close()
             follower.wait(poll_seconds)
 
 
