@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import logging
-
 from celery import shared_task
 from django.utils import timezone
 
 from ocg.negotiation import queries
 from ocg.spine.eventstore import applications
+from ocg.spine.periodic import sweep
 
-logger = logging.getLogger(__name__)
 BATCH = 500
 
 
@@ -22,12 +20,9 @@ def expire_proposals() -> int:
     already expired meanwhile is left alone, and a second run records nothing twice.
     """
     now = timezone.now()
-    expired = 0
-    for order_id in queries.due_proposal_orders(now, limit=BATCH):
-        try:
-            expired += applications.get("negotiation").expire(order_id, now=now)
-        except Exception:
-            logger.exception("the proposal on order %s could not be expired; the next run tries again", order_id)
-    if expired:
-        logger.info("expired %d proposal(s)", expired)
-    return expired
+    negotiation = applications.get("negotiation")
+    return sweep(
+        queries.due_proposal_orders(now, limit=BATCH),
+        lambda order_id: negotiation.expire(order_id, now=now),
+        "proposals expired",
+    )

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import logging
-
 from celery import shared_task
 from django.utils import timezone
 
 from ocg.orders import queries
 from ocg.spine.eventstore import applications
+from ocg.spine.periodic import sweep
 
-logger = logging.getLogger(__name__)
 BATCH = 500
 
 
@@ -22,12 +20,9 @@ def expire_unpaid_orders() -> int:
     put into negotiation meanwhile is left alone.
     """
     now = timezone.now()
-    expired = 0
-    for order_id in queries.overdue_order_ids(now, limit=BATCH):
-        try:
-            expired += applications.get("orders").expire(order_id, now=now)
-        except Exception:
-            logger.exception("order %s could not be expired; the next run tries again", order_id)
-    if expired:
-        logger.info("expired %d unpaid order(s)", expired)
-    return expired
+    orders = applications.get("orders")
+    return sweep(
+        queries.overdue_order_ids(now, limit=BATCH),
+        lambda order_id: orders.expire(order_id, now=now),
+        "unpaid orders expired",
+    )

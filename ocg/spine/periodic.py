@@ -6,7 +6,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable, Iterable
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 
@@ -41,3 +43,20 @@ def run_periodic_jobs(stop: threading.Event) -> None:
                 except Exception:
                     logger.exception("periodic job %s failed; it runs again in %.0f s", name, interval)
         stop.wait(min((when - time.monotonic() for when in due.values()), default=60.0) if due else 60.0)
+
+
+def sweep(candidates: Iterable[Any], command: Callable[[Any], int], what: str) -> int:
+    """Runs a beat job's command on each candidate a read model proposed, and counts what it changed.
+
+    The command re-checks each one on its aggregate, so a candidate that moved on meanwhile changes nothing.
+    One that fails is logged and left for the next run: it never stops the others.
+    """
+    changed = 0
+    for candidate in candidates:
+        try:
+            changed += command(candidate)
+        except Exception:
+            logger.exception("%s: %s failed; the next run tries again", what, candidate)
+    if changed:
+        logger.info("%s: %d", what, changed)
+    return changed
