@@ -21,7 +21,7 @@ from typing import Any, ClassVar, ParamSpec, TypeVar
 import psycopg
 from django.conf import settings
 from django.utils.module_loading import import_string
-from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.application import Application, ProcessingEvent, Repository
 from eventsourcing.domain import BaseAggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
 from eventsourcing.projection import EventSourcedProjection
@@ -55,6 +55,14 @@ class AggregateEvents(ProcessingEvent):
         self.saved_kwargs.update(kwargs)
 
 
+def apply_events(aggregate: Any, domain_events: Any) -> Any:
+    """The library's projector (`project_aggregate`) without its per-event `isinstance` against a typing
+    Protocol, which cost a third of a command's CPU on Python 3.11: every stored event mutates."""
+    for domain_event in domain_events:
+        aggregate = domain_event.mutate(aggregate)
+    return aggregate
+
+
 class ContextApplication(Application):
     """Base of every context's application: records the positions it wrote for read-your-writes."""
 
@@ -68,6 +76,11 @@ class ContextApplication(Application):
         super().register_transcodings(transcoder)
         for transcoding in TRANSCODINGS:
             transcoder.register(transcoding)
+
+    def construct_repository(self) -> Repository:
+        repository = super().construct_repository()
+        repository.get = functools.partial(repository.get, projector_func=apply_events)  # type: ignore[method-assign]
+        return repository
 
     def close(self) -> None:
         close_recorder = getattr(self.recorder, "close", None)

@@ -30,12 +30,19 @@ from copy import deepcopy
 from typing import Any, ClassVar
 
 from django.conf import settings
-from eventsourcing.application import AggregateNotFoundError, LRUCache, ProcessingEvent, project_aggregate
+from eventsourcing.application import AggregateNotFoundError, LRUCache, ProcessingEvent
 from eventsourcing.persistence import IntegrityError, StoredEvent, Tracking
 from eventsourcing.projection import EventSourcedProjection
 from psycopg import sql
 
-from ocg.spine.eventstore import POLICY_PREFIX, AggregateEvents, ContextApplication, applications, uses_postgresql
+from ocg.spine.eventstore import (
+    POLICY_PREFIX,
+    AggregateEvents,
+    ContextApplication,
+    applications,
+    apply_events,
+    uses_postgresql,
+)
 from ocg.spine.follow import UNAVAILABLE_ERRORS, fail_at, follow_forever
 
 BATCH_SIZE = 500
@@ -166,7 +173,7 @@ class ContextPolicy(ContextApplication, EventSourcedProjection):
             found = rows.get(aggregate_id, [])
             base = deepcopy(bases[aggregate_id][0]) if aggregate_id in bases and aggregate_id not in stale else None
             newer = [event for _, event in (found[1:] if base is not None else found)]
-            loaded[aggregate_id] = project_aggregate(base, newer) if base is not None or newer else None
+            loaded[aggregate_id] = apply_events(base, newer) if base is not None or newer else None
             if found:
                 positions[aggregate_id] = found[-1][0]
         return loaded, positions

@@ -9,14 +9,12 @@ would, with a card that asks for 3-D Secure; the page's own `confirmCardPayment`
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from ocg.asgi import websocket_urlpatterns
 from ocg.orders.models import OrderView
-from tests.negotiation.panel_browser import CHROMIUM, Party, chromium, explained, hashed_as_deployed, panel_server
+from tests.negotiation.panel_browser import Party, chromium, explained, hashed_as_deployed, panel_server
 from tests.orders import api_support
 from tests.orders.api_support import place, wait_for_status
 from tests.payments.stripe_support import intents_for_order, stripe_client
@@ -24,9 +22,6 @@ from tests.payments.stripe_support import intents_for_order, stripe_client
 shop = api_support.shop
 followers = api_support.followers
 THREE_D_SECURE_CARD = {"number": "4000002760003184", "exp_month": 12, "exp_year": 2034, "cvc": "123"}
-
-pytestmark = pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="Debian's chromium is not installed")
-needs_chat = pytest.mark.skipif(not websocket_urlpatterns, reason="the chat's socket route is not merged yet")
 
 
 @pytest.fixture
@@ -104,7 +99,6 @@ def test_customer_and_designer_agree_a_price_and_the_customer_pays_it(
     wait_for_status(order.id, "paid")
 
 
-@needs_chat
 def test_both_parties_see_every_message_and_system_message_live(shop, confirmed_order, localstripe, tmp_path: Path):
     order = confirmed_order
     with panel_server(tmp_path, localstripe) as server, chromium() as browser:
