@@ -13,13 +13,16 @@ from typing import Any
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from ocg.payments.domain.errors import PaymentsError
+from ocg.payments.domain.errors import PaymentsError, PaymentsUnavailable
 from ocg.payments.providers.base import PaymentProvider
 
 ADAPTERS = {
     "stripe": "ocg.payments.providers.stripe.StripeProvider",
     "paypal": "ocg.payments.providers.paypal.PayPalProvider",
 }
+
+# Seconds a client is told to wait when a provider did not answer.
+RETRY_AFTER_SECONDS = 5
 
 _built: dict[tuple[Any, ...], PaymentProvider] = {}
 _lock = threading.Lock()
@@ -49,3 +52,11 @@ def get_provider(name: str) -> PaymentProvider:
 def unguarded(provider: PaymentProvider) -> Any:
     """The adapter itself behind its guard, for what the port does not name (Stripe's `cancel`)."""
     return getattr(provider, "provider", provider)
+
+
+def unavailable(provider: str, error: Exception) -> PaymentsUnavailable:
+    return PaymentsUnavailable(
+        f"{provider.capitalize()} did not answer ({error}); nothing was charged: try again shortly.",
+        retry_after=RETRY_AFTER_SECONDS,
+        field="provider",
+    )
