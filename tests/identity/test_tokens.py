@@ -175,3 +175,29 @@ def test_jwks_is_empty_with_a_shared_secret(client):
     response = client.get("/.well-known/jwks.json")
     assert response.status_code == 200
     assert response.json() == {"keys": []}
+
+
+def test_a_token_verified_once_is_still_refused_once_expired_or_its_key_is_replaced(user, time_machine, rs256):
+    """Verified tokens are kept per process (tokens._verified); expiry and the signing keys still decide."""
+    time_machine.move_to(time.time(), tick=False)
+    access = tokens.issue_token_pair(user, "password")["access"]
+    assert tokens.verify_access(access)["sub"] == str(user.id)
+    assert tokens.verify_access(access)["sub"] == str(user.id), "the second check comes from the kept copy"
+    assert tokens._verified.cache_info().hits >= 1
+
+    tokens.verify_access(access)["sub"] = "someone else"
+    assert tokens.verify_access(access)["sub"] == str(user.id), "callers get copies, never the kept claims"
+
+    time_machine.shift(10 * 24 * 3600)
+    assert refused(access) == "token_expired"
+
+
+def test_a_kept_token_is_checked_afresh_once_the_signing_key_changes(user, settings):
+    from ocg.identity.jwtconfig import simple_jwt_settings
+    from tests.identity.conftest import new_rsa_pem
+
+    access = tokens.issue_token_pair(user, "password")["access"]
+    assert tokens.verify_access(access)["sub"] == str(user.id)
+    settings.JWT = {**settings.JWT, "PRIVATE_KEY": new_rsa_pem(), "KEY_ID": "replacement"}
+    settings.SIMPLE_JWT = simple_jwt_settings(settings.JWT)
+    assert refused(access) == "token_invalid"
