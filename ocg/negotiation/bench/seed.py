@@ -72,6 +72,9 @@ def world(chats: int) -> tuple[list[Chat], str]:
     """`chats` new orders (customer n buys from designer n % DESIGNERS) and the staff account's email."""
     designers = [account(f"chat-bench-designer-{n}@example.com", "designer") for n in range(DESIGNERS)]
     staff = account("chat-bench-staff@example.com", "admin")
+    # Another benchmark may have emptied the read models but kept the catalog's events: read them back first,
+    # or pieces made by an earlier run look missing and making them again is refused (their slugs are taken).
+    ProjectionRunner(get_projection("catalog")).catch_up()
     known = catalog_queries.sellable_skus([sku_of(n) for n in range(DESIGNERS)])
     for number, designer in enumerate(designers):
         if sku_of(number) not in known:
