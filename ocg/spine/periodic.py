@@ -3,6 +3,8 @@ schedule (settings.CELERY_BEAT_SCHEDULE) in a thread of its own, calling each ta
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import logging
 import threading
 import time
@@ -10,6 +12,7 @@ from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 
 logger = logging.getLogger(__name__)
@@ -26,10 +29,19 @@ def interval_seconds(schedule: object) -> float:
     raise ValueError(f"embedded mode runs interval schedules only, not {schedule!r}")
 
 
+def import_tasks_modules() -> None:
+    """Each installed app's `tasks` module, as a Celery worker would import it, so its tasks are registered."""
+    for config in apps.get_app_configs():
+        if importlib.util.find_spec(f"{config.name}.tasks") is not None:
+            importlib.import_module(f"{config.name}.tasks")
+
+
 def run_periodic_jobs(stop: threading.Event) -> None:
     """Each job first runs one interval after start, then every interval, until `stop` is set."""
     from ocg.celery import app
 
+    # A worker imports every installed app's tasks module when it starts; this process is no worker.
+    import_tasks_modules()
     schedule = settings.CELERY_BEAT_SCHEDULE
     jobs = {name: (entry["task"], interval_seconds(entry["schedule"])) for name, entry in schedule.items()}
     due = {name: time.monotonic() + interval for name, (_task, interval) in jobs.items()}

@@ -38,3 +38,12 @@ def test_jobs_run_at_their_interval_and_a_failure_does_not_stop_the_others(setti
     assert not thread.is_alive()
     assert CALLS.count("tick") >= 3
     assert CALLS.count("fail") >= 3
+
+
+def test_every_scheduled_task_is_known_to_a_process_that_is_no_worker(settings):
+    """Embedded mode runs the beat schedule itself: each job's task must be importable by its name."""
+    from ocg.celery import app
+    from ocg.spine.periodic import import_tasks_modules
+
+    import_tasks_modules()
+    assert [task for entry in settings.CELERY_BEAT_SCHEDULE.values() if (task := entry["task"]) not in app.tasks] == []

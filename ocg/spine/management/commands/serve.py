@@ -22,6 +22,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, host, port, **options):
         stop = threading.Event()
+        base = f"http://{host}:{port}"
+        stoppers = []
+        if settings.DEBUG:
+            # Local stand-ins a context brings for a demo (fakes of outside services), up before any request, and
+            # before this process starts its threads: a child process forked beside running threads can hang.
+            for module in demo_modules():
+                start = getattr(module, "start_services", None)
+                stopper = start(base) if start is not None else None
+                if stopper is not None:
+                    stoppers.append(stopper)
         runners = build_followers(stop)
         if settings.KAFKA_BOOTSTRAP_SERVERS:
             runners.append(Relay(settings.KAFKA_BOOTSTRAP_SERVERS, stop=stop))
@@ -30,15 +40,6 @@ class Command(BaseCommand):
         if not settings.REDIS_URL:
             threading.Thread(target=run_periodic_jobs, args=(stop,), daemon=True, name="periodic-jobs").start()
             jobs = "in this process"
-        base = f"http://{host}:{port}"
-        stoppers = []
-        if settings.DEBUG:
-            # Local stand-ins a context brings for a demo (fakes of outside services), up before any request.
-            for module in demo_modules():
-                start = getattr(module, "start_services", None)
-                stopper = start(base) if start is not None else None
-                if stopper is not None:
-                    stoppers.append(stopper)
         relay = f"to {settings.KAFKA_BOOTSTRAP_SERVERS}" if settings.KAFKA_BOOTSTRAP_SERVERS else "idle"
         lines = [
             f"OCG WebStore{' (embedded mode)' if settings.EMBEDDED else ''}",
