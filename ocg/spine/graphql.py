@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import graphene
 from graphene.utils.props import props
 from graphene_django.views import GraphQLView
+from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode
 
 from ocg.spine.errors import PermissionDenied, Unauthenticated, as_error_dict, is_domain_error
 from ocg.spine.eventstore import tracking_written_positions
@@ -37,15 +39,42 @@ class Written:
     pending: bool = False
 
 
+# Whether the mutation being answered selected `result` or `pending`: only then is the read model waited for.
+_reading_back: contextvars.ContextVar[bool] = contextvars.ContextVar("reading_back", default=True)
+READ_BACK_FIELDS = frozenset({"result", "pending"})
+
+
 def read_your_write(projection: str, aggregate_id: Any, read: Callable[[Any], Any]) -> Written:
     """The aggregate as `projection` shows it once it has applied this request's writes.
 
     The wait is bounded by PROJECTION_WAIT_SECONDS: past it the answer is pending, with the id,
     rather than null or a stale row; the change is stored and the client reads it again later.
+    A client that selected neither `result` nor `pending` is not kept waiting for a view it did not ask for.
     """
+    if not _reading_back.get():
+        return Written(aggregate_id)
     if wait_for_projection(projection):
         return Written(aggregate_id, read(aggregate_id))
     return Written(aggregate_id, pending=True)
+
+
+def selected_fields(info: graphene.ResolveInfo) -> set[str]:
+    """The names selected on the field being resolved, through inline fragments and fragment spreads."""
+    names: set[str] = set()
+
+    def collect(selections: Iterable[Any]) -> None:
+        for node in selections:
+            if isinstance(node, FieldNode):
+                names.add(node.name.value)
+            elif isinstance(node, InlineFragmentNode):
+                collect(node.selection_set.selections)
+            elif isinstance(node, FragmentSpreadNode) and node.name.value in info.fragments:
+                collect(info.fragments[node.name.value].selection_set.selections)
+
+    for field_node in info.field_nodes:
+        if field_node.selection_set is not None:
+            collect(field_node.selection_set.selections)
+    return names
 
 
 class DomainMutation(graphene.Mutation):
@@ -85,6 +114,7 @@ class DomainMutation(graphene.Mutation):
     @classmethod
     def mutate(cls, root: Any, info: graphene.ResolveInfo, **arguments: Any) -> DomainMutation:
         arguments.pop("idempotency_key", None)
+        reading_back = _reading_back.set(bool(READ_BACK_FIELDS & selected_fields(info)))
         try:
             cls.check_permission(info.context.user)
             with tracking_written_positions():
@@ -94,6 +124,8 @@ class DomainMutation(graphene.Mutation):
                 raise
             note_error_codes(info.context, [error.code])  # type: ignore[attr-defined]
             return cls(result=None, pending=False, errors=[as_error_dict(error)])
+        finally:
+            _reading_back.reset(reading_back)
         if not isinstance(result, Written):
             return cls(result=result, pending=False, errors=[])
         known = {"id": result.id} if "id" in cls._meta.fields else {}

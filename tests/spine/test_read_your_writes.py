@@ -82,3 +82,28 @@ def test_a_refused_mutation_is_not_pending_and_names_nothing(designer_client, ca
     assert (payload["pending"], payload["id"], payload["result"]) == (False, None, None)
     assert [error["field"] for error in payload["errors"]] == ["name"]
     assert not catalog.recorder.max_notification_id()
+
+
+CREATE_ID_ONLY = """
+mutation($input: ProductCreateInput!) { productCreate(input: $input) { id errors { field code } } }"""
+
+CREATE_RESULT_IN_A_FRAGMENT = """
+mutation($input: ProductCreateInput!) { productCreate(input: $input) { id ...Shown errors { code } } }
+fragment Shown on ProductCreate { ... on ProductCreate { result { name } } }"""
+
+
+def test_a_mutation_that_selects_neither_result_nor_pending_is_not_kept_waiting(designer_client, settings, catalog):
+    settings.PROJECTION_WAIT_SECONDS = 30
+
+    payload, elapsed = mutate(designer_client, CREATE_ID_ONLY, input=COAT)
+
+    assert payload["errors"] == []
+    assert catalog.repository.get(UUID(payload["id"])).name == "Coat"
+    assert elapsed < 10
+
+
+def test_a_result_selected_through_fragments_is_still_waited_for(designer_client, catalog):
+    payload, elapsed = mutate(designer_client, CREATE_RESULT_IN_A_FRAGMENT, input=COAT)
+
+    assert payload["result"] is None and catalog.repository.get(UUID(payload["id"])).name == "Coat"
+    assert WAIT <= elapsed < WAIT + 1.0

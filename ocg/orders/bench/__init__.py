@@ -288,7 +288,7 @@ def run(quick: bool) -> dict[str, Any]:
     with tempfile.TemporaryFile() as log:
         followers = start_followers(log)
         os.environ.setdefault("RATE_LIMIT_AUTH_PER_MINUTE", "1000000")  # eight sign-ins a run, runs back to back
-        server = start_server(port, redis_url)
+        server = start_server(port, redis_url, log)
         clients: list[Client] = []
         try:
             for seed, user in enumerate(users):
@@ -319,7 +319,7 @@ def run(quick: bool) -> dict[str, Any]:
             wait_settled(600, "releasing the stock", followers)
         except BaseException:
             log.seek(0)
-            say(log.read().decode(errors="replace")[-4000:])
+            say(common.log_tail(log.read()))
             raise
         finally:
             for client in clients:

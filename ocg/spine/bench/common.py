@@ -102,6 +102,12 @@ def deployed_environment(**extra: str) -> dict[str, str]:
     }
 
 
+def log_tail(log: bytes, characters: int = 4000) -> str:
+    """The end of the processes' log without the request log's lines, so a failure's traceback shows."""
+    lines = log.decode(errors="replace").splitlines()
+    return "\n".join(line for line in lines if '"logger":"ocg.request"' not in line)[-characters:]
+
+
 def start_followers(groups: tuple[tuple[str, ...], ...], log: Any) -> list[subprocess.Popen]:
     """One `run_projections` process per group of follower names (an empty group: every follower)."""
     manage = str(settings.BASE_DIR / "manage.py")
@@ -114,8 +120,11 @@ def start_followers(groups: tuple[tuple[str, ...], ...], log: Any) -> list[subpr
     ]
 
 
-def start_server(port: int, redis_url: str) -> subprocess.Popen:
-    """The ASGI app as deployed (uvicorn, two workers, the pool) on the benchmark database; limits lifted."""
+def start_server(port: int, redis_url: str, log: Any = subprocess.DEVNULL) -> subprocess.Popen:
+    """The ASGI app as deployed (uvicorn, two workers, the pool) on the benchmark database; limits lifted.
+
+    Its log (the request log included) goes to `log`, which a benchmark shows when it fails.
+    """
     env = deployed_environment(
         REDIS_URL=redis_url, RATE_LIMIT_IP_PER_MINUTE="1000000000", RATE_LIMIT_USER_PER_MINUTE="1000000000"
     )
@@ -139,7 +148,7 @@ def start_server(port: int, redis_url: str) -> subprocess.Popen:
         ],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=log,
     )
     wait_for_port(port, timeout=60)
     return server

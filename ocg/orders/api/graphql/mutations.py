@@ -27,7 +27,6 @@ from ocg.orders.models import OrderView
 from ocg.orders.permissions import MANAGE_ALL_ORDERS, PLACE_ORDERS, SHIP_ORDERS
 from ocg.orders.projections import OrdersProjection
 from ocg.spine.graphql import AggregateMutation, DomainMutation, Written, read_your_write
-from ocg.spine.projections import wait_for_projection
 
 _SNAKE_PART = re.compile(r"_([a-z0-9])")
 
@@ -157,10 +156,12 @@ class OrderPlace(OrdersErrorsMixin, DomainMutation):
             request_custom_price=bool(input.get("request_custom_price")),
         )
         placed.append(checkout)
-        if not wait_for_projection(OrdersProjection.name):
-            return Written(checkout.checkout_id, pending=True)
-        rows = OrderView.objects.filter(id__in=checkout.order_ids).order_by("number")
-        return Written(checkout.checkout_id, {"id": checkout.checkout_id, "orders": list(rows)})
+
+        def read(checkout_id: UUID) -> dict[str, Any]:
+            rows = OrderView.objects.filter(id__in=checkout.order_ids).order_by("number")
+            return {"id": checkout_id, "orders": list(rows)}
+
+        return read_your_write(OrdersProjection.name, checkout.checkout_id, read)
 
 
 # The order's steps.
