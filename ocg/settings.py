@@ -163,7 +163,20 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": env_int("CHANNEL_LAYER_CAPACITY", 1000)},
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        # redis-py's pool refuses (MaxConnectionsError) past its size rather than waiting: every
+                        # concurrent send holds a connection, so a busy socket server needs more than its 100.
+                        "max_connections": env_int("CHANNEL_LAYER_MAX_CONNECTIONS", 1000),
+                        # A socket's receive is a 5-second blocking pop; redis-py's default 5-second read
+                        # timeout would cut it short on a busy server and end the socket's consumer.
+                        "socket_timeout": 30,
+                    }
+                ],
+                "capacity": env_int("CHANNEL_LAYER_CAPACITY", 1000),
+            },
         }
     }
 else:

@@ -35,7 +35,8 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.REDIS_URL = url
     settings.CELERY_BROKER_URL = url
     settings.CACHES["default"]["LOCATION"] = url
-    settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [url]
+    for host in settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"]:
+        host["address"] = url
     os.environ["REDIS_URL"] = url
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import secrets
+import signal
 import subprocess
 import sys
 import threading
@@ -149,9 +151,23 @@ def start_server(port: int, redis_url: str, log: Any = subprocess.DEVNULL) -> su
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=log,
+        start_new_session=True,  # its own process group: stop_server can reach the workers too
     )
     wait_for_port(port, timeout=60)
     return server
+
+
+def stop_server(server: subprocess.Popen, grace_seconds: float = 30) -> None:
+    """SIGTERM lets uvicorn close its connections; past the grace time the whole group (workers too) is killed,
+    so no worker is left serving, and spending the CPU of the next benchmark."""
+    server.terminate()
+    try:
+        server.wait(timeout=grace_seconds)
+    except subprocess.TimeoutExpired:
+        say(f"the server did not stop within {grace_seconds:.0f} s of SIGTERM: killed")
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(server.pid, signal.SIGKILL)
+    server.wait()
 
 
 @contextmanager
