@@ -20,9 +20,9 @@ from ocg.catalog.domain import PUBLISHED, CatalogError
 from ocg.catalog.permissions import MANAGE_ALL_PRODUCTS, MANAGE_CATEGORIES, MANAGE_PRODUCTS
 from ocg.catalog.projections import CatalogProjection
 from ocg.spine.eventstore import applications, tracking_written_positions
+from ocg.spine.graphql import read_your_write
 from ocg.spine.permissions import has_permission
-from ocg.spine.projections import wait_for_projection
-from ocg.spine.rest import PendingOut, require_permission
+from ocg.spine.rest import answered, require_permission
 
 
 def catalog() -> Any:
@@ -84,6 +84,4 @@ def calls_catalog(view: Callable[..., Any]) -> Callable[..., Any]:
 def answer(status: int, aggregate_id: UUID, read: Callable[[], Any]) -> Status:
     """The written aggregate as the read model shows it, once the catalog projection has caught up with
     this request's writes (bounded by PROJECTION_WAIT_SECONDS); past that, 202 with its id."""
-    if wait_for_projection(CatalogProjection.name):
-        return Status(status, read())
-    return Status(202, PendingOut(id=aggregate_id))
+    return answered(read_your_write(CatalogProjection.name, aggregate_id, lambda _: read()), status)

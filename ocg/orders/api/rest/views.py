@@ -38,9 +38,10 @@ from ocg.orders.permissions import MANAGE_ALL_ORDERS, PLACE_ORDERS, SHIP_ORDERS
 from ocg.orders.projections import OrdersProjection
 from ocg.spine.errors import PermissionDenied
 from ocg.spine.eventstore import tracking_written_positions
+from ocg.spine.graphql import read_your_write
 from ocg.spine.idempotency import idempotency_required
 from ocg.spine.projections import wait_for_projection
-from ocg.spine.rest import PENDING, ErrorOut, PendingOut, require_permission, signed_in
+from ocg.spine.rest import PENDING, ErrorOut, answered, require_permission, signed_in
 
 router = Router(tags=["orders"])
 
@@ -72,9 +73,7 @@ def visible_detail(order_id: UUID, user: Any) -> dict[str, Any]:
 
 
 def written(request: HttpRequest, order_id: UUID) -> Any:
-    if wait_for_projection(OrdersProjection.name):
-        return Status(200, visible_detail(order_id, request.auth))
-    return Status(202, PendingOut(id=order_id))
+    return answered(read_your_write(OrdersProjection.name, order_id, lambda i: visible_detail(i, request.auth)))
 
 
 @router.get(
