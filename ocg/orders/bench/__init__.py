@@ -20,7 +20,6 @@ import random
 import signal
 import subprocess
 import tempfile
-import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -33,7 +32,7 @@ from django.db import connection, models
 from ocg.orders.bench.seed import CUSTOMER_PASSWORD, Sku, customers, ensure_shop
 from ocg.orders.models import OrderStatusChange, OrderView
 from ocg.spine.bench import common
-from ocg.spine.bench.common import percentile, say, start_server
+from ocg.spine.bench.common import percentile, run_loops, say, start_server
 from ocg.spine.eventstore import applications, events_table
 from ocg.spine.localbroker import free_port
 from ocg.spine.models import ProjectionPosition
@@ -133,34 +132,6 @@ class Client:
         self.link.close()
 
 
-def run_clients(clients: list[Client], seconds: float) -> float:
-    """Every client places orders back to back until the time is up; returns the elapsed seconds."""
-    barrier = threading.Barrier(len(clients) + 1)
-    errors: list[BaseException] = []
-    deadline = 0.0
-
-    def loop(client: Client) -> None:
-        barrier.wait()
-        try:
-            while time.perf_counter() < deadline:
-                client.place_and_wait()
-        except BaseException as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=loop, args=(client,), daemon=True) for client in clients]
-    for thread in threads:
-        thread.start()
-    started = time.perf_counter()
-    deadline = started + seconds
-    barrier.wait()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
-    if errors:
-        raise errors[0]
-    return elapsed
-
-
 def event_rows() -> dict[str, int]:
     """Rows in every context's events table (policies write to their context's table)."""
     counts = {}
@@ -216,13 +187,7 @@ def settled() -> bool:
 
 
 def wait_settled(timeout: float, what: str, followers: list[subprocess.Popen]) -> None:
-    deadline = time.monotonic() + timeout
-    while not settled():
-        if any(process.poll() is not None for process in followers):
-            raise RuntimeError("a follower process exited")
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"the followers did not finish {what} within {timeout:.0f} s")
-        time.sleep(0.1)
+    common.wait_for_followers(settled, timeout, what, followers)
 
 
 def start_followers(log: Any) -> list[subprocess.Popen]:
@@ -301,13 +266,14 @@ def run(quick: bool) -> dict[str, Any]:
                 cancel(leftovers)
                 wait_settled(600, "releasing them", followers)
             say(f"warming up, then {CLIENTS} clients place orders for {seconds:.0f} s")
-            run_clients(clients, 1.0)
+            placing_orders = [client.place_and_wait for client in clients]
+            run_loops(1.0, placing_orders)
             wait_settled(60, "the warm-up", followers)
             for client in clients:
                 client.latencies.clear()
                 client.placing.clear()
             before = event_rows()
-            elapsed = run_clients(clients, seconds)
+            elapsed = run_loops(seconds, placing_orders)
             wait_settled(60, "the run", followers)
             after = event_rows()
             placed = sum(len(client.latencies) for client in clients)
