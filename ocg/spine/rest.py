@@ -32,6 +32,7 @@ from ocg.spine.errors import (
 from ocg.spine.gateway import is_json_content
 from ocg.spine.graphql import Written
 from ocg.spine.idempotency import WRITE_METHODS, document_key, idempotent_operation
+from ocg.spine.keyset import Page
 from ocg.spine.permissions import has_permission
 
 logger = logging.getLogger(__name__)
@@ -264,3 +265,12 @@ def answered(written: Written, status: int = 200, show: Callable[[Any], Any] = l
     if written.pending or written.result is None:
         return Status(202, PendingOut(id=written.id))
     return Status(status, show(written.result))
+
+
+def page_out(found: Page, item: Callable[[Any], Any]) -> dict[str, Any]:
+    """A keyset page as every REST list answers it: its items, the next page's cursor (null on the last), the total."""
+    return {
+        "items": [item(row) for row in found.rows],
+        "next_cursor": found.cursors[-1] if found.has_next else None,
+        "count": found.count(),
+    }

@@ -41,7 +41,7 @@ from ocg.spine.eventstore import tracking_written_positions
 from ocg.spine.graphql import read_your_write
 from ocg.spine.idempotency import idempotency_required
 from ocg.spine.projections import wait_for_projection
-from ocg.spine.rest import PENDING, ErrorOut, answered, require_permission, signed_in
+from ocg.spine.rest import PENDING, ErrorOut, answered, page_out, require_permission, signed_in
 
 router = Router(tags=["orders"])
 
@@ -99,11 +99,7 @@ def order_list(request: HttpRequest, filters: Query[OrderFilters]) -> Any:
     found = pages.page(
         listing, pages.page_request(listing, filters.limit, filters.cursor, first_field="limit", after_field="cursor")
     )
-    return {
-        "items": [order_out(row) for row in found.rows],
-        "next_cursor": found.cursors[-1] if found.has_next else None,
-        "count": found.count(),
-    }
+    return page_out(found, order_out)
 
 
 @router.post(

@@ -32,7 +32,7 @@ from ocg.payments.api.refunds.schemas import (
 from ocg.payments.domain import PaymentNotFound
 from ocg.payments.permissions import MANAGE_REFUNDS, REQUEST_REFUNDS, SEE_PAYMENTS
 from ocg.spine.idempotency import idempotency_required
-from ocg.spine.rest import ErrorOut, PendingOut, answered, require_permission, signed_in
+from ocg.spine.rest import ErrorOut, PendingOut, answered, page_out, require_permission, signed_in
 
 router = Router(tags=["payments"])
 
@@ -82,11 +82,7 @@ def refund_list(request: HttpRequest, filters: Query[RefundFilters]) -> Any:
             f"customer:{user.id}", states=filters.status, sla_states=filters.sla_state, customer_id=user.id
         )
     found = pages.page(listing, filters.limit, filters.cursor, first_field="limit", after_field="cursor")
-    return {
-        "items": [refund_out(row) for row in found.rows],
-        "next_cursor": found.cursors[-1] if found.has_next else None,
-        "count": found.count(),
-    }
+    return page_out(found, refund_out)
 
 
 @router.get(
