@@ -19,7 +19,6 @@ import os
 import random
 import signal
 import subprocess
-import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -32,7 +31,7 @@ from django.db import connection, models
 from ocg.orders.bench.seed import CUSTOMER_PASSWORD, Sku, customers, ensure_shop
 from ocg.orders.models import OrderStatusChange, OrderView
 from ocg.spine.bench import common
-from ocg.spine.bench.common import percentile, run_loops, say, start_server
+from ocg.spine.bench.common import percentile, process_log, run_loops, say, start_server
 from ocg.spine.eventstore import applications, events_table
 from ocg.spine.localbroker import free_port
 from ocg.spine.models import ProjectionPosition
@@ -250,7 +249,7 @@ def run(quick: bool) -> dict[str, Any]:
     realign_policies()
     redis_url = settings.REDIS_URL or "redis://127.0.0.1:6379/0"
     port = free_port()
-    with tempfile.TemporaryFile() as log:
+    with process_log() as log:
         followers = start_followers(log)
         os.environ.setdefault("RATE_LIMIT_AUTH_PER_MINUTE", "1000000")  # eight sign-ins a run, runs back to back
         server = start_server(port, redis_url)
@@ -283,10 +282,6 @@ def run(quick: bool) -> dict[str, Any]:
             say(f"cancelling the {len(order_ids)} orders placed")
             cancel(order_ids)
             wait_settled(600, "releasing the stock", followers)
-        except BaseException:
-            log.seek(0)
-            say(log.read().decode(errors="replace")[-4000:])
-            raise
         finally:
             for client in clients:
                 client.close()

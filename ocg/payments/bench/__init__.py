@@ -24,7 +24,6 @@ import logging
 import math
 import os
 import subprocess
-import tempfile
 import time
 from typing import Any
 from uuid import UUID
@@ -40,7 +39,7 @@ from ocg.payments.bench.provider import raw_provider
 from ocg.payments.bench.seed import CUSTOMER_PASSWORD, customers, seed_orders, wait_settled
 from ocg.payments.localstripe import LocalStripe
 from ocg.spine.bench import common
-from ocg.spine.bench.common import percentile, run_loops, say, start_server
+from ocg.spine.bench.common import percentile, process_log, run_loops, say, start_server
 from ocg.spine.localbroker import free_port
 
 CLIENTS = 8
@@ -92,7 +91,7 @@ def run(quick: bool) -> dict[str, Any]:
     port = free_port()
     processes: list[subprocess.Popen] = []
     payers: list[Payer] = []
-    with tempfile.TemporaryFile() as log:
+    with process_log() as log:
         try:
             say(f"the bare Stripe SDK against localstripe: {CLIENTS} clients for {seconds:.0f} s")
             raw_cpu = CpuMeter({"provider": [localstripe.process.pid]})
@@ -156,10 +155,6 @@ def run(quick: bool) -> dict[str, Any]:
             say(f"cancelling the {len(unpaid)} seeded orders left unpaid")
             cancel(unpaid)
             wait_settled(600, "releasing their stock", followers)
-        except BaseException:
-            log.seek(0)
-            say(log.read().decode(errors="replace")[-4000:])
-            raise
         finally:
             for payer in payers:
                 payer.close()

@@ -7,6 +7,7 @@ import os
 import secrets
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -168,6 +169,18 @@ def start_server(port: int, redis_url: str) -> subprocess.Popen:
     )
     wait_for_port(port, timeout=60)
     return server
+
+
+@contextmanager
+def process_log() -> Iterator[Any]:
+    """A file for child processes' stderr; when the run fails, its last lines are shown before the error."""
+    with tempfile.TemporaryFile() as log:
+        try:
+            yield log
+        except BaseException:
+            log.seek(0)
+            say(log.read().decode(errors="replace")[-4000:])
+            raise
 
 
 @contextmanager
