@@ -35,6 +35,11 @@ def catalog() -> Any:
     return applications.get("catalog")
 
 
+def as_staff(request: HttpRequest, command: str, *arguments: Any) -> Any:
+    """The catalog's `command` by the signed-in staff member, who acts on any product (no acting designer)."""
+    return getattr(catalog(), command)(*arguments, actor_id=request.user.id, acting_designer_id=None)
+
+
 # Each action waits for the projection, so the list it returns to shows the change.
 run_each = functools.partial(admin_actions.run_each, projection=CatalogProjection.name)
 form_action = functools.partial(admin_actions.form_action, projection=CatalogProjection.name)
@@ -173,13 +178,7 @@ class ProductViewAdmin(CatalogStaffAdmin):
         return format_html("<ul>{}</ul>", rows) if variants else "-"
 
     def _lifecycle(self, request: HttpRequest, rows: QuerySet, step: str, done: str) -> None:
-        run_each(
-            self,
-            request,
-            rows,
-            lambda row: getattr(catalog(), step)(row.id, actor_id=request.user.id, acting_designer_id=None),
-            done,
-        )
+        run_each(self, request, rows, lambda row: as_staff(request, step, row.id), done)
 
     @admin.action(description="Publish the selected products", permissions=["catalog"])
     def publish(self, request: HttpRequest, rows: QuerySet) -> None:
@@ -203,9 +202,7 @@ class ProductViewAdmin(CatalogStaffAdmin):
             PriceForm,
             title="Change price",
             submit="Change the price",
-            apply=lambda row, data: catalog().change_price(
-                row.id, data["money"], actor_id=request.user.id, acting_designer_id=None
-            ),
+            apply=lambda row, data: as_staff(request, "change_price", row.id, data["money"]),
             done="Price changed",
             initial={"currency": first.currency} if first is not None and first.currency else None,
         )
@@ -271,9 +268,7 @@ class VariantViewAdmin(CatalogStaffAdmin):
             ReceiveForm,
             title="Receive stock",
             submit="Receive",
-            apply=lambda row, data: catalog().receive_stock(
-                row.sku, data["quantity"], actor_id=request.user.id, acting_designer_id=None
-            ),
+            apply=lambda row, data: as_staff(request, "receive_stock", row.sku, data["quantity"]),
             done="Stock received",
         )
 
@@ -286,9 +281,7 @@ class VariantViewAdmin(CatalogStaffAdmin):
             AdjustForm,
             title="Adjust stock",
             submit="Adjust",
-            apply=lambda row, data: catalog().adjust_stock(
-                row.sku, data["delta"], data["reason"], actor_id=request.user.id, acting_designer_id=None
-            ),
+            apply=lambda row, data: as_staff(request, "adjust_stock", row.sku, data["delta"], data["reason"]),
             done="Stock adjusted",
         )
 

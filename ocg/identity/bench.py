@@ -14,7 +14,7 @@ import time
 from django.conf import settings
 
 from ocg.spine import ratelimit
-from ocg.spine.bench.common import percentile, reset, run_threads, say, start_server
+from ocg.spine.bench.common import percentile, reset, run_threads, say, start_server, stop_server
 from ocg.spine.localbroker import free_port
 
 ME_QUERY = json.dumps({"query": "{ me { id email roles } }"}).encode()
@@ -89,8 +89,7 @@ def run(quick: bool) -> dict:
             anonymous.append(requests_per_second(port, None, seconds))
             authenticated.append(requests_per_second(port, token, seconds))
     finally:
-        server.terminate()
-        server.wait(timeout=20)
+        stop_server(server)
     p50, p99 = limiter_latency_ms(redis_url)
     anonymous_rate = sum(anonymous) / len(anonymous)
     authenticated_rate = sum(authenticated) / len(authenticated)

@@ -51,16 +51,12 @@ class OrderPolicy(ContextPolicy):
     @policy.register
     def _(self, domain_event: Reservation.Made, processing_event: ProcessingEvent) -> None:
         order = self._order(domain_event.order_id)
-        if order is not None and order.can("confirm"):
-            order.confirm(pay_by=domain_event.timestamp + timedelta(seconds=settings.ORDER_PAYMENT_WINDOW_SECONDS))
-            processing_event.collect_events(order)
+        self._step(processing_event, order, "confirm", pay_by=payment_due(domain_event))
 
     @policy.register
     def _(self, domain_event: Reservation.Refused, processing_event: ProcessingEvent) -> None:
         order = self._order(domain_event.order_id)
-        if order is not None and order.can("reject"):
-            order.reject(domain_event.shortages)
-            processing_event.collect_events(order)
+        self._step(processing_event, order, "reject", domain_event.shortages)
 
     @policy.register
     def _(self, domain_event: Payment.Succeeded, processing_event: ProcessingEvent) -> None:
@@ -79,9 +75,8 @@ class OrderPolicy(ContextPolicy):
     @policy.register
     def _(self, domain_event: Payment.RefundRequested, processing_event: ProcessingEvent) -> None:
         order = self._paid_by(domain_event)
-        if order is not None and order.can("request_refund"):
-            order.request_refund(domain_event.reason[:REASON_MAX_LENGTH], domain_event.actor_id, None)
-            processing_event.collect_events(order)
+        reason = domain_event.reason[:REASON_MAX_LENGTH]
+        self._step(processing_event, order, "request_refund", reason, domain_event.actor_id, None)
 
     @policy.register
     def _(self, domain_event: Payment.RefundConfirmed, processing_event: ProcessingEvent) -> None:
@@ -93,16 +88,13 @@ class OrderPolicy(ContextPolicy):
     @policy.register
     def _(self, domain_event: Payment.RefundRejected, processing_event: ProcessingEvent) -> None:
         order = self._paid_by(domain_event)
-        if order is not None and order.can("reject_refund"):
-            order.reject_refund(domain_event.note[:REASON_MAX_LENGTH], domain_event.actor_id)
-            processing_event.collect_events(order)
+        note = domain_event.note[:REASON_MAX_LENGTH]
+        self._step(processing_event, order, "reject_refund", note, domain_event.actor_id)
 
     @policy.register
     def _(self, domain_event: Negotiation.Opened, processing_event: ProcessingEvent) -> None:
         order = self._order(domain_event.order_id)
-        if order is not None and order.can("open_negotiation"):
-            order.open_negotiation(domain_event.actor_id)
-            processing_event.collect_events(order)
+        self._step(processing_event, order, "open_negotiation", domain_event.actor_id)
 
     @policy.register
     def _(self, domain_event: Negotiation.PriceAgreed, processing_event: ProcessingEvent) -> None:
@@ -120,8 +112,17 @@ class OrderPolicy(ContextPolicy):
         if domain_event.outcome == "agreed":
             return
         order = self._order(domain_event.order_id)
-        if order is not None and order.can("close_negotiation"):
-            order.close_negotiation(domain_event.actor_id, None, pay_by=payment_due(domain_event))
+        self._step(
+            processing_event, order, "close_negotiation", domain_event.actor_id, None, pay_by=payment_due(domain_event)
+        )
+
+    @staticmethod
+    def _step(
+        processing_event: ProcessingEvent, order: Order | None, step: str, *arguments: Any, **keywords: Any
+    ) -> None:
+        """The order takes `step` if it still can; one that has moved on (cancelled, paid...) is left alone."""
+        if order is not None and order.can(step):
+            getattr(order, step)(*arguments, **keywords)
             processing_event.collect_events(order)
 
     def _paid_by(self, domain_event: Any) -> Order | None:

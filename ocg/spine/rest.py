@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import Field, NinjaAPI, Schema
+from ninja import Field, NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError, ValidationErrorContext
 from ninja.parser import Parser
 from ninja.security import HttpBearer
@@ -29,7 +30,9 @@ from ocg.spine.errors import (
     rest_error_body,
 )
 from ocg.spine.gateway import is_json_content
+from ocg.spine.graphql import Written
 from ocg.spine.idempotency import WRITE_METHODS, document_key, idempotent_operation
+from ocg.spine.keyset import Page
 from ocg.spine.permissions import has_permission
 
 logger = logging.getLogger(__name__)
@@ -254,3 +257,20 @@ class PendingOut(Schema):
 
 
 PENDING = {202: PendingOut}
+
+
+def answered(written: Written, status: int = 200, show: Callable[[Any], Any] = lambda result: result) -> Status:
+    """A write's answer: `status` with what it changed as the read model shows it (`show`n), once the projection
+    has it (`read_your_write`); until then 202 with its id, for the client to read again shortly."""
+    if written.pending or written.result is None:
+        return Status(202, PendingOut(id=written.id))
+    return Status(status, show(written.result))
+
+
+def page_out(found: Page, item: Callable[[Any], Any]) -> dict[str, Any]:
+    """A keyset page as every REST list answers it: its items, the next page's cursor (null on the last), the total."""
+    return {
+        "items": [item(row) for row in found.rows],
+        "next_cursor": found.cursors[-1] if found.has_next else None,
+        "count": found.count(),
+    }

@@ -36,7 +36,7 @@ from django.utils.text import slugify
 
 from ocg.catalog.bench.catalog_seed import ensure_seeded
 from ocg.catalog.seeding import vocabulary
-from ocg.spine.bench.common import percentile, run_threads, say, start_server
+from ocg.spine.bench.common import percentile, run_threads, say, start_server, stop_server
 from ocg.spine.localbroker import free_port
 
 CLIENT_THREADS = 4
@@ -238,8 +238,7 @@ def measure(server_settings: dict[str, str], seconds: float) -> dict[str, float]
     finally:
         graphql.close()
         baseline.close()
-        server.terminate()
-        server.wait(timeout=20)
+        stop_server(server)
     latencies = graphql.sorted_latencies()
     raw_latencies = baseline.sorted_latencies()
     rps = sum(rates["graphql"]) / ROUNDS

@@ -15,7 +15,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -25,7 +24,7 @@ import psycopg
 from django.conf import settings
 
 from ocg.catalog.application import CatalogApplication
-from ocg.spine.bench.common import percentile, reset, say
+from ocg.spine.bench.common import percentile, process_log, reset, say
 from ocg.spine.domain.money import Money
 from ocg.spine.eventstore import applications, postgres_conninfo, written_positions
 
@@ -148,7 +147,7 @@ def run(quick: bool) -> dict[str, float]:
     reset("catalog")
     catalog = applications.get("catalog")
     monitor = Monitor()
-    with tempfile.TemporaryFile() as log:
+    with process_log() as log:
         runner = start_runner(log)
         try:
             create_piece(catalog, "Warm-up piece")  # also opens the designer's profile
@@ -162,10 +161,6 @@ def run(quick: bool) -> dict[str, float]:
             elapsed = time.perf_counter() - started
             monitor.wait_for(max(position for position, _ in commits), timeout=60)
             time.sleep(0.05)
-        except BaseException:
-            log.seek(0)
-            say(log.read().decode(errors="replace")[-4000:])
-            raise
         finally:
             monitor.close()
             stop_runner(runner)

@@ -15,7 +15,6 @@ import asyncio
 import itertools
 import json
 import os
-import tempfile
 import time
 from typing import Any
 
@@ -25,7 +24,7 @@ from django.core.management import call_command
 
 from ocg.negotiation.bench.seed import PASSWORD, cancel, world
 from ocg.negotiation.models import ChatMessage
-from ocg.spine.bench.common import log_tail, percentile, say, start_server, stop_server
+from ocg.spine.bench.common import percentile, process_log, say, start_server, stop_server
 from ocg.spine.localbroker import free_port
 
 CHATS = 100
@@ -176,14 +175,10 @@ def run(quick: bool) -> dict[str, Any]:
     os.environ["RATE_LIMIT_AUTH_PER_MINUTE"] = "1000000"  # every account signs in at the start of a run
     os.environ["CHAT_MESSAGES_PER_MINUTE"] = "1000000"
     port = free_port()
-    with tempfile.TemporaryFile() as log:
+    with process_log() as log:
         server = start_server(port, redis_url, log)
         try:
             figures = asyncio.run(drive(port, chats, staff, seconds))
-        except BaseException:
-            log.seek(0)
-            say(log_tail(log.read()))
-            raise
         finally:
             stop_server(server)
     order_ids = [chat.order_id for chat in chats]

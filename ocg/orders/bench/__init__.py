@@ -19,8 +19,6 @@ import os
 import random
 import signal
 import subprocess
-import tempfile
-import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -33,7 +31,7 @@ from django.db import connection, models
 from ocg.orders.bench.seed import CUSTOMER_PASSWORD, Sku, customers, ensure_shop
 from ocg.orders.models import OrderStatusChange, OrderView
 from ocg.spine.bench import common
-from ocg.spine.bench.common import percentile, say, start_server
+from ocg.spine.bench.common import percentile, process_log, run_loops, say, start_server
 from ocg.spine.eventstore import applications, events_table
 from ocg.spine.localbroker import free_port
 from ocg.spine.models import ProjectionPosition
@@ -133,34 +131,6 @@ class Client:
         self.link.close()
 
 
-def run_clients(clients: list[Client], seconds: float) -> float:
-    """Every client places orders back to back until the time is up; returns the elapsed seconds."""
-    barrier = threading.Barrier(len(clients) + 1)
-    errors: list[BaseException] = []
-    deadline = 0.0
-
-    def loop(client: Client) -> None:
-        barrier.wait()
-        try:
-            while time.perf_counter() < deadline:
-                client.place_and_wait()
-        except BaseException as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=loop, args=(client,), daemon=True) for client in clients]
-    for thread in threads:
-        thread.start()
-    started = time.perf_counter()
-    deadline = started + seconds
-    barrier.wait()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
-    if errors:
-        raise errors[0]
-    return elapsed
-
-
 def event_rows() -> dict[str, int]:
     """Rows in every context's events table (policies write to their context's table)."""
     counts = {}
@@ -216,13 +186,7 @@ def settled() -> bool:
 
 
 def wait_settled(timeout: float, what: str, followers: list[subprocess.Popen]) -> None:
-    deadline = time.monotonic() + timeout
-    while not settled():
-        if any(process.poll() is not None for process in followers):
-            raise RuntimeError("a follower process exited")
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"the followers did not finish {what} within {timeout:.0f} s")
-        time.sleep(0.1)
+    common.wait_for_followers(settled, timeout, what, followers)
 
 
 def start_followers(log: Any) -> list[subprocess.Popen]:
@@ -285,7 +249,7 @@ def run(quick: bool) -> dict[str, Any]:
     realign_policies()
     redis_url = settings.REDIS_URL or "redis://127.0.0.1:6379/0"
     port = free_port()
-    with tempfile.TemporaryFile() as log:
+    with process_log() as log:
         followers = start_followers(log)
         os.environ.setdefault("RATE_LIMIT_AUTH_PER_MINUTE", "1000000")  # eight sign-ins a run, runs back to back
         server = start_server(port, redis_url, log)
@@ -301,13 +265,14 @@ def run(quick: bool) -> dict[str, Any]:
                 cancel(leftovers)
                 wait_settled(600, "releasing them", followers)
             say(f"warming up, then {CLIENTS} clients place orders for {seconds:.0f} s")
-            run_clients(clients, 1.0)
+            placing_orders = [client.place_and_wait for client in clients]
+            run_loops(1.0, placing_orders)
             wait_settled(60, "the warm-up", followers)
             for client in clients:
                 client.latencies.clear()
                 client.placing.clear()
             before = event_rows()
-            elapsed = run_clients(clients, seconds)
+            elapsed = run_loops(seconds, placing_orders)
             wait_settled(60, "the run", followers)
             after = event_rows()
             placed = sum(len(client.latencies) for client in clients)
@@ -317,10 +282,6 @@ def run(quick: bool) -> dict[str, Any]:
             say(f"cancelling the {len(order_ids)} orders placed")
             cancel(order_ids)
             wait_settled(600, "releasing the stock", followers)
-        except BaseException:
-            log.seek(0)
-            say(common.log_tail(log.read()))
-            raise
         finally:
             for client in clients:
                 client.close()

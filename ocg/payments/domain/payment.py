@@ -225,6 +225,11 @@ class Payment(Aggregate):
             raise InvalidRefund("This payment has no such refund.", field="refund_id", payment_id=self.id)
         return found
 
+    @staticmethod
+    def _require_refund(refund: Refund, allowed: set[str], step: str) -> None:
+        if refund.state not in allowed:
+            raise InvalidRefund(f"This refund is {refund.state}: it cannot {step}.", field="refund_id")
+
     def request_refund(
         self,
         *,
@@ -291,8 +296,7 @@ class Payment(Aggregate):
     def approve_refund(self, refund_id: UUID, amount: Money, note: str, actor_id: UUID | None) -> None:
         """Staff approve all or part of what was asked."""
         refund = self.refund(refund_id)
-        if refund.state != REFUND_REQUESTED:
-            raise InvalidRefund(f"This refund is {refund.state}: it cannot be approved.", field="refund_id")
+        self._require_refund(refund, {REFUND_REQUESTED}, "be approved")
         self._check_amount(amount, refund.requested)
         # What other refunds hold does not change; this one may only shrink.
         note = clean_text(
@@ -314,8 +318,7 @@ class Payment(Aggregate):
 
     def reject_refund(self, refund_id: UUID, note: str, actor_id: UUID | None) -> None:
         refund = self.refund(refund_id)
-        if refund.state != REFUND_REQUESTED:
-            raise InvalidRefund(f"This refund is {refund.state}: it cannot be rejected.", field="refund_id")
+        self._require_refund(refund, {REFUND_REQUESTED}, "be rejected")
         note = clean_text(note, field="note", max_length=NOTE_MAX_LENGTH, multiline=True, error=InvalidRefund)
         self._refund_rejected(refund_id=refund_id, note=note, actor_id=actor_id, order_id=self.order_id)
 
@@ -333,8 +336,7 @@ class Payment(Aggregate):
         refund = self.refund(refund_id)
         if refund.state == REFUND_SENT and refund.provider_refund_id == provider_refund_id:
             return False
-        if refund.state != REFUND_APPROVED:
-            raise InvalidRefund(f"This refund is {refund.state}: it cannot be sent.", field="refund_id")
+        self._require_refund(refund, {REFUND_APPROVED}, "be sent")
         self._refund_sent(refund_id=refund_id, provider_refund_id=provider_refund_id)
         return True
 
@@ -353,8 +355,7 @@ class Payment(Aggregate):
         refund = self.refund(refund_id)
         if refund.state == REFUND_CONFIRMED:
             return False
-        if refund.state != REFUND_SENT:
-            raise InvalidRefund(f"This refund is {refund.state}: it cannot be confirmed.", field="refund_id")
+        self._require_refund(refund, {REFUND_SENT}, "be confirmed")
         self._refund_confirmed(refund_id=refund_id, amount=refund.approved, order_id=self.order_id)
         return True
 
@@ -377,8 +378,7 @@ class Payment(Aggregate):
         refund = self.refund(refund_id)
         if refund.state == REFUND_FAILED:
             return False
-        if refund.state not in (REFUND_APPROVED, REFUND_SENT):
-            raise InvalidRefund(f"This refund is {refund.state}: it cannot fail.", field="refund_id")
+        self._require_refund(refund, {REFUND_APPROVED, REFUND_SENT}, "fail")
         self._refund_failed(refund_id=refund_id, reason=reason[:500])
         return True
 

@@ -9,9 +9,10 @@ import secrets
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -62,23 +63,22 @@ def percentile(ordered: list[float], fraction: float) -> float:
     return ordered[max(math.ceil(fraction * len(ordered)) - 1, 0)]
 
 
-def run_threads(threads: int, seconds: float, operation: Callable[[int], Any]) -> float:
-    """Call `operation(thread_index)` in a loop on each thread for `seconds`; return operations per second."""
-    barrier = threading.Barrier(threads + 1)
-    counts = [0] * threads
+def run_loops(seconds: float, steps: Sequence[Callable[[], bool | None]]) -> float:
+    """Each step over and over on a thread of its own, every thread starting at once, until `seconds` are up
+    or the step answers False (it has nothing left to do); returns the elapsed seconds. A step's error is raised."""
+    barrier = threading.Barrier(len(steps) + 1)
     errors: list[BaseException] = []
     deadline = 0.0
 
-    def loop(index: int) -> None:
+    def loop(step: Callable[[], bool | None]) -> None:
         barrier.wait()
         try:
-            while time.perf_counter() < deadline:
-                operation(index)
-                counts[index] += 1
+            while time.perf_counter() < deadline and step() is not False:
+                pass
         except BaseException as error:
             errors.append(error)
 
-    workers = [threading.Thread(target=loop, args=(index,), daemon=True) for index in range(threads)]
+    workers = [threading.Thread(target=loop, args=(step,), daemon=True) for step in steps]
     for worker in workers:
         worker.start()
     started = time.perf_counter()
@@ -89,7 +89,33 @@ def run_threads(threads: int, seconds: float, operation: Callable[[int], Any]) -
     elapsed = time.perf_counter() - started
     if errors:
         raise errors[0]
+    return elapsed
+
+
+def run_threads(threads: int, seconds: float, operation: Callable[[int], Any]) -> float:
+    """Call `operation(thread_index)` in a loop on each thread for `seconds`; return operations per second."""
+    counts = [0] * threads
+
+    def counted(index: int) -> Callable[[], None]:
+        def step() -> None:
+            operation(index)
+            counts[index] += 1
+
+        return step
+
+    elapsed = run_loops(seconds, [counted(index) for index in range(threads)])
     return sum(counts) / elapsed
+
+
+def wait_for_followers(done: Callable[[], bool], timeout: float, what: str, followers: list[subprocess.Popen]) -> None:
+    """Until `done()`: a follower process that exits, or `timeout` seconds passing first, fails the run."""
+    deadline = time.monotonic() + timeout
+    while not done():
+        if any(process.poll() is not None for process in followers):
+            raise RuntimeError("a follower process exited")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the followers did not finish {what} within {timeout:.0f} s")
+        time.sleep(0.1)
 
 
 def deployed_environment(**extra: str) -> dict[str, str]:
@@ -168,6 +194,18 @@ def stop_server(server: subprocess.Popen, grace_seconds: float = 30) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(server.pid, signal.SIGKILL)
     server.wait()
+
+
+@contextmanager
+def process_log() -> Iterator[Any]:
+    """A file for child processes' stderr; when the run fails, its last lines are shown before the error."""
+    with tempfile.TemporaryFile() as log:
+        try:
+            yield log
+        except BaseException:
+            log.seek(0)
+            say(log_tail(log.read()))
+            raise
 
 
 @contextmanager

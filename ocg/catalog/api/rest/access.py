@@ -14,15 +14,17 @@ from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Status
+from ninja import Router, Status
 
 from ocg.catalog.domain import PUBLISHED, CatalogError
 from ocg.catalog.permissions import MANAGE_ALL_PRODUCTS, MANAGE_CATEGORIES, MANAGE_PRODUCTS
 from ocg.catalog.projections import CatalogProjection
 from ocg.spine.eventstore import applications, tracking_written_positions
+from ocg.spine.graphql import read_your_write
 from ocg.spine.permissions import has_permission
-from ocg.spine.projections import wait_for_projection
-from ocg.spine.rest import PendingOut, require_permission
+from ocg.spine.rest import PENDING, ErrorOut, answered, require_permission, signed_in
+
+WRITE_ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
 
 
 def catalog() -> Any:
@@ -44,6 +46,12 @@ def product_editor(request: HttpRequest) -> tuple[UUID, UUID | None]:
     """(actor_id, acting_designer_id) of a designer or staff member; refused for anyone else."""
     user = require_permission(request.auth, MANAGE_PRODUCTS)
     return user.id, None if is_staff(user) else user.id
+
+
+def as_editor(request: HttpRequest, command: str, *arguments: Any, **keywords: Any) -> Any:
+    """The catalog's `command` run as the request's designer (on their own products) or staff member (on any)."""
+    actor_id, acting_designer_id = product_editor(request)
+    return getattr(catalog(), command)(*arguments, actor_id=actor_id, acting_designer_id=acting_designer_id, **keywords)
 
 
 def staff(request: HttpRequest) -> UUID:
@@ -81,9 +89,23 @@ def calls_catalog(view: Callable[..., Any]) -> Callable[..., Any]:
     return tracked
 
 
+def catalog_write(
+    router: Router, out: Any, method: str, path: str, *, summary: str, status: int = 200, **options: Any
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Registers a write: signed in, answering `out` once the read model shows it (202 while it lags) and
+    the catalog's refusals in the error contract, the view run by `calls_catalog`."""
+    operation = router.api_operation(
+        [method],
+        path,
+        auth=signed_in,
+        response={status: out, **PENDING, **WRITE_ERRORS},
+        summary=summary,
+        **options,
+    )
+    return lambda view: operation(calls_catalog(view))
+
+
 def answer(status: int, aggregate_id: UUID, read: Callable[[], Any]) -> Status:
     """The written aggregate as the read model shows it, once the catalog projection has caught up with
     this request's writes (bounded by PROJECTION_WAIT_SECONDS); past that, 202 with its id."""
-    if wait_for_projection(CatalogProjection.name):
-        return Status(status, read())
-    return Status(202, PendingOut(id=aggregate_id))
+    return answered(read_your_write(CatalogProjection.name, aggregate_id, lambda _: read()), status)

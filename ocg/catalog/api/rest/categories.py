@@ -1,5 +1,6 @@
 """The category tree: public to read, staff to change. /api/catalog/categories/..."""
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -9,15 +10,13 @@ from django.http import HttpRequest
 from ninja import PatchDict, Router
 
 from ocg.catalog import queries
-from ocg.catalog.api.rest.access import answer, calls_catalog, catalog, category_manager
+from ocg.catalog.api.rest.access import answer, catalog, catalog_write, category_manager
 from ocg.catalog.api.rest.schemas import CategoryCreateIn, CategoryNodeOut, CategoryOut, CategoryUpdateIn
 from ocg.catalog.domain import CategoryNotFound, InvalidCategory
 from ocg.catalog.models import CategoryView
-from ocg.spine.rest import PENDING, ErrorOut, signed_in
 
 router = Router(tags=["catalog: categories"])
-
-WRITE = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+category_write = functools.partial(catalog_write, router, CategoryOut)
 
 
 def tree() -> list[dict[str, Any]]:
@@ -59,13 +58,7 @@ def category_tree(request: HttpRequest) -> Any:
     return tree()
 
 
-@router.post(
-    "/categories",
-    auth=signed_in,
-    response={201: CategoryOut, **PENDING, **WRITE},
-    summary="Staff: create a category, at the root or under a parent",
-)
-@calls_catalog
+@category_write("POST", "/categories", status=201, summary="Staff: create a category, at the root or under a parent")
 def category_create(request: HttpRequest, payload: CategoryCreateIn) -> Any:
     actor_id = category_manager(request)
     with parent_named():
@@ -75,13 +68,11 @@ def category_create(request: HttpRequest, payload: CategoryCreateIn) -> Any:
     return written(category_id, 201)
 
 
-@router.patch(
+@category_write(
+    "PATCH",
     "/categories/{category_id}",
-    auth=signed_in,
-    response={200: CategoryOut, **PENDING, **WRITE},
     summary="Staff: rename a category, change its slug or move it (parent_id null: to the root)",
 )
-@calls_catalog
 def category_update(request: HttpRequest, category_id: UUID, payload: PatchDict[CategoryUpdateIn]) -> Any:
     actor_id = category_manager(request)
     for name in ("name", "slug"):

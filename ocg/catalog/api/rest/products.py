@@ -4,6 +4,7 @@ Every write is one application command; its answer is the product as the read mo
 projection has applied the write (or 202 with the id if that takes too long).
 """
 
+import functools
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -14,7 +15,18 @@ from ninja import PatchDict, Path, Query, Router
 from ninja.pagination import paginate
 
 from ocg.catalog import queries
-from ocg.catalog.api.rest.access import answer, calls_catalog, catalog, may_see, product_editor, staff, viewer
+from ocg.catalog.api.rest.access import (
+    WRITE_ERRORS,
+    answer,
+    as_editor,
+    calls_catalog,
+    catalog,
+    catalog_write,
+    may_see,
+    product_editor,
+    staff,
+    viewer,
+)
 from ocg.catalog.api.rest.listing import Page, ProductFilters, product_rows
 from ocg.catalog.api.rest.schemas import (
     SKU_MAX_LENGTH,
@@ -38,12 +50,12 @@ from ocg.identity import queries as identity_queries
 from ocg.spine import uploads
 from ocg.spine.domain.money import Money
 from ocg.spine.errors import PermissionDenied
-from ocg.spine.rest import PENDING, ErrorOut, signed_in
+from ocg.spine.rest import ErrorOut, signed_in
 
 router = Router(tags=["catalog: products"])
+product_write = functools.partial(catalog_write, router, ProductOut)
 
 READ = {404: ErrorOut}
-WRITE = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
 
 
 def detail(product_id: UUID, user: Any) -> dict[str, Any]:
@@ -130,13 +142,9 @@ def product_list(request: HttpRequest, filters: Query[ProductFilters]) -> Any:
     return product_rows(filters, viewer(request))
 
 
-@router.post(
-    "/products",
-    auth=signed_in,
-    response={201: ProductOut, **PENDING, **WRITE},
-    summary="Create a draft product (designers for themselves, staff for a designer)",
+@product_write(
+    "POST", "/products", status=201, summary="Create a draft product (designers for themselves, staff for a designer)"
 )
-@calls_catalog
 def product_create(request: HttpRequest, payload: ProductCreateIn) -> Any:
     actor_id, acting_designer_id = product_editor(request)
     designer_id, designer_name = listed_for(request.auth, acting_designer_id, payload.designer_id)
@@ -165,13 +173,9 @@ def product_detail(request: HttpRequest, product_id: UUID) -> Any:
     return detail(product_id, viewer(request))
 
 
-@router.patch(
-    "/products/{product_id}",
-    auth=signed_in,
-    response={200: ProductOut, **PENDING, **WRITE},
-    summary="Change a product's details or slug: only the fields sent change",
+@product_write(
+    "PATCH", "/products/{product_id}", summary="Change a product's details or slug: only the fields sent change"
 )
-@calls_catalog
 def product_update(request: HttpRequest, product_id: UUID, payload: PatchDict[ProductUpdateIn]) -> Any:
     actor_id, acting_designer_id = product_editor(request)
     nulls = sorted(name for name, value in payload.items() if value is None and name != "category_id")
@@ -181,13 +185,7 @@ def product_update(request: HttpRequest, product_id: UUID, payload: PatchDict[Pr
     return written(request, product_id)
 
 
-@router.put(
-    "/products/{product_id}/price",
-    auth=signed_in,
-    response={200: ProductOut, **PENDING, **WRITE},
-    summary="Change a product's price",
-)
-@calls_catalog
+@product_write("PUT", "/products/{product_id}/price", summary="Change a product's price")
 def product_price(request: HttpRequest, product_id: UUID, payload: PriceIn) -> Any:
     actor_id, acting_designer_id = product_editor(request)
     price = price_of(payload.price, payload.currency)
@@ -196,17 +194,9 @@ def product_price(request: HttpRequest, product_id: UUID, payload: PriceIn) -> A
 
 
 def lifecycle(step: str, summary: str) -> None:
-    @router.post(
-        f"/products/{{product_id}}/{step}",
-        auth=signed_in,
-        response={200: ProductOut, **PENDING, **WRITE},
-        summary=summary,
-        operation_id=f"product_{step}",
-    )
-    @calls_catalog
+    @product_write("POST", f"/products/{{product_id}}/{step}", summary=summary, operation_id=f"product_{step}")
     def change(request: HttpRequest, product_id: UUID) -> Any:
-        actor_id, acting_designer_id = product_editor(request)
-        getattr(catalog(), step)(product_id, actor_id=actor_id, acting_designer_id=acting_designer_id)
+        as_editor(request, step, product_id)
         return written(request, product_id)
 
 
@@ -246,36 +236,24 @@ def plain(value: Any) -> Any:
 # Variants.
 
 
-@router.post(
+@product_write(
+    "POST",
     "/products/{product_id}/variants",
-    auth=signed_in,
-    response={201: ProductOut, **PENDING, **WRITE},
+    status=201,
     summary="Add a variant (size and/or colour) with its SKU; its stock starts at zero",
 )
-@calls_catalog
 def variant_add(request: HttpRequest, product_id: UUID, payload: VariantIn) -> Any:
-    actor_id, acting_designer_id = product_editor(request)
-    catalog().add_variant(
-        product_id,
-        sku=payload.sku,
-        size=payload.size,
-        colour=payload.colour,
-        actor_id=actor_id,
-        acting_designer_id=acting_designer_id,
-    )
+    as_editor(request, "add_variant", product_id, sku=payload.sku, size=payload.size, colour=payload.colour)
     return written(request, product_id, 201)
 
 
-@router.delete(
+@product_write(
+    "DELETE",
     "/products/{product_id}/variants/{sku}",
-    auth=signed_in,
-    response={200: ProductOut, **PENDING, **WRITE},
     summary="Remove a variant; its SKU stays taken, its stock history stays",
 )
-@calls_catalog
 def variant_remove(request: HttpRequest, product_id: UUID, sku: str = Path(..., max_length=SKU_MAX_LENGTH)) -> Any:
-    actor_id, acting_designer_id = product_editor(request)
-    catalog().remove_variant(product_id, sku=sku, actor_id=actor_id, acting_designer_id=acting_designer_id)
+    as_editor(request, "remove_variant", product_id, sku=sku)
     return written(request, product_id)
 
 
@@ -285,7 +263,7 @@ def variant_remove(request: HttpRequest, product_id: UUID, sku: str = Path(..., 
 @router.post(
     "/products/{product_id}/images/upload-url",
     auth=signed_in,
-    response={200: UploadTicketOut, **WRITE},
+    response={200: UploadTicketOut, **WRITE_ERRORS},
     summary="Where to upload one image of the product: the server picks the key and limits the type and size",
 )
 @calls_catalog
@@ -304,46 +282,24 @@ def image_upload_url(request: HttpRequest, product_id: UUID, payload: UploadUrlI
     }
 
 
-@router.post(
+@product_write(
+    "POST",
     "/products/{product_id}/images",
-    auth=signed_in,
-    response={201: ProductOut, **PENDING, **WRITE},
+    status=201,
     summary="Attach an uploaded image: its real size and type are checked in storage",
 )
-@calls_catalog
 def image_attach(request: HttpRequest, product_id: UUID, payload: ImageAttachIn) -> Any:
-    actor_id, acting_designer_id = product_editor(request)
-    catalog().attach_image(
-        product_id,
-        key=payload.key,
-        alt_text=payload.alt_text,
-        actor_id=actor_id,
-        acting_designer_id=acting_designer_id,
-    )
+    as_editor(request, "attach_image", product_id, key=payload.key, alt_text=payload.alt_text)
     return written(request, product_id, 201)
 
 
-@router.put(
-    "/products/{product_id}/images/order",
-    auth=signed_in,
-    response={200: ProductOut, **PENDING, **WRITE},
-    summary="Put the product's images in a new order",
-)
-@calls_catalog
+@product_write("PUT", "/products/{product_id}/images/order", summary="Put the product's images in a new order")
 def image_reorder(request: HttpRequest, product_id: UUID, payload: ImageOrderIn) -> Any:
-    actor_id, acting_designer_id = product_editor(request)
-    catalog().reorder_images(product_id, payload.image_ids, actor_id=actor_id, acting_designer_id=acting_designer_id)
+    as_editor(request, "reorder_images", product_id, payload.image_ids)
     return written(request, product_id)
 
 
-@router.delete(
-    "/products/{product_id}/images/{image_id}",
-    auth=signed_in,
-    response={200: ProductOut, **PENDING, **WRITE},
-    summary="Remove an image from the product",
-)
-@calls_catalog
+@product_write("DELETE", "/products/{product_id}/images/{image_id}", summary="Remove an image from the product")
 def image_remove(request: HttpRequest, product_id: UUID, image_id: UUID) -> Any:
-    actor_id, acting_designer_id = product_editor(request)
-    catalog().remove_image(product_id, image_id, actor_id=actor_id, acting_designer_id=acting_designer_id)
+    as_editor(request, "remove_image", product_id, image_id)
     return written(request, product_id)

@@ -5,21 +5,22 @@ ocg/catalog/queries.py). Staff and designers receive stock, correct counts with 
 low-stock threshold.
 """
 
+import functools
 from typing import Any
 
 from django.http import HttpRequest
 from ninja import Path, Router
 
-from ocg.catalog.api.rest.access import answer, calls_catalog, catalog, is_staff, product_editor
+from ocg.catalog.api.rest.access import answer, as_editor, catalog_write, is_staff, product_editor
 from ocg.catalog.api.rest.schemas import SKU_MAX_LENGTH, AdjustIn, ReceiveIn, StockOut, ThresholdIn
 from ocg.catalog.domain import NotProductOwner, StockNotFound, stock_id
 from ocg.catalog.models import ProductView, VariantView
-from ocg.spine.rest import PENDING, ErrorOut, signed_in
+from ocg.spine.rest import ErrorOut, signed_in
 
 router = Router(tags=["catalog: stock"])
+stock_write = functools.partial(catalog_write, router, StockOut)
 
 SKU = Path(..., max_length=SKU_MAX_LENGTH, description="Compared upper-case: sku-1 and SKU-1 are one SKU.")
-WRITE = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
 
 
 def stock_view(sku: str, user: Any) -> dict[str, Any]:
@@ -59,40 +60,27 @@ def stock_detail(request: HttpRequest, sku: str = SKU) -> Any:
     return stock_view(sku, request.auth)
 
 
-@router.post(
-    "/stock/{sku}/receive",
-    auth=signed_in,
-    response={200: StockOut, **PENDING, **WRITE},
-    summary="Receive units into stock",
-)
-@calls_catalog
+@stock_write("POST", "/stock/{sku}/receive", summary="Receive units into stock")
 def stock_receive(request: HttpRequest, payload: ReceiveIn, sku: str = SKU) -> Any:
-    actor_id, acting_designer_id = product_editor(request)
-    catalog().receive_stock(sku, payload.quantity, actor_id=actor_id, acting_designer_id=acting_designer_id)
+    as_editor(request, "receive_stock", sku, payload.quantity)
     return written(request, sku)
 
 
-@router.post(
+@stock_write(
+    "POST",
     "/stock/{sku}/adjust",
-    auth=signed_in,
-    response={200: StockOut, **PENDING, **WRITE},
     summary="Correct the count with a reason; units reserved for orders cannot be taken away",
 )
-@calls_catalog
 def stock_adjust(request: HttpRequest, payload: AdjustIn, sku: str = SKU) -> Any:
-    actor_id, acting_designer_id = product_editor(request)
-    catalog().adjust_stock(sku, payload.delta, payload.reason, actor_id=actor_id, acting_designer_id=acting_designer_id)
+    as_editor(request, "adjust_stock", sku, payload.delta, payload.reason)
     return written(request, sku)
 
 
-@router.put(
+@stock_write(
+    "PUT",
     "/stock/{sku}/threshold",
-    auth=signed_in,
-    response={200: StockOut, **PENDING, **WRITE},
     summary="Set the low-stock threshold: a signal once each time available falls to it or below",
 )
-@calls_catalog
 def stock_threshold(request: HttpRequest, payload: ThresholdIn, sku: str = SKU) -> Any:
-    actor_id, acting_designer_id = product_editor(request)
-    catalog().set_low_stock_threshold(sku, payload.threshold, actor_id=actor_id, acting_designer_id=acting_designer_id)
+    as_editor(request, "set_low_stock_threshold", sku, payload.threshold)
     return written(request, sku)

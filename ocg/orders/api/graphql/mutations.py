@@ -168,7 +168,9 @@ class OrderPlace(OrdersErrorsMixin, DomainMutation):
 
 
 class OrderStep(OrdersErrorsMixin, AggregateMutation):
-    """Runs `command` on the order `id` as the caller (`acting`: which party they act as), then reads it."""
+    """Runs `command` on the order `id` as the caller (`acting`: which party they act as), then reads it.
+
+    A step's arguments are the order's `id`; one taking more extends `OrderStep.Arguments`."""
 
     idempotent = True
     acting: ClassVar[str | None] = None
@@ -178,6 +180,9 @@ class OrderStep(OrdersErrorsMixin, AggregateMutation):
 
     class Meta:
         abstract = True
+
+    class Arguments:
+        id = graphene.UUID(required=True)
 
     @classmethod
     def run(cls, info: graphene.ResolveInfo, id: UUID, **arguments: Any) -> Any:
@@ -195,8 +200,7 @@ class OrderCancel(OrderStep):
     acting = "acting_customer_id"
     command = "cancel"
 
-    class Arguments:
-        id = graphene.UUID(required=True)
+    class Arguments(OrderStep.Arguments):
         reason = graphene.String(description="Up to 500 characters; optional.")
 
     @classmethod
@@ -211,9 +215,6 @@ class OrderRequestPayment(OrderStep):
     acting = "acting_customer_id"
     command = "request_payment"
 
-    class Arguments:
-        id = graphene.UUID(required=True)
-
 
 class OrderMarkInProduction(OrderStep):
     """The order's designer or staff: a paid order of made-to-order pieces is being made."""
@@ -221,9 +222,6 @@ class OrderMarkInProduction(OrderStep):
     permission = SHIP_ORDERS
     acting = "acting_designer_id"
     command = "mark_in_production"
-
-    class Arguments:
-        id = graphene.UUID(required=True)
 
 
 class OrderMarkShipped(OrderStep):
@@ -233,8 +231,7 @@ class OrderMarkShipped(OrderStep):
     acting = "acting_designer_id"
     command = "mark_shipped"
 
-    class Arguments:
-        id = graphene.UUID(required=True)
+    class Arguments(OrderStep.Arguments):
         carrier = graphene.String(required=True, description="Up to 60 characters.")
         tracking_number = graphene.String(required=True, description="Up to 80 characters.")
 
@@ -250,18 +247,12 @@ class OrderMarkDelivered(OrderStep):
     acting = "acting_designer_id"
     command = "mark_delivered"
 
-    class Arguments:
-        id = graphene.UUID(required=True)
-
 
 class OrderComplete(OrderStep):
     """Staff: a delivered order is closed."""
 
     permission = MANAGE_ALL_ORDERS
     command = "complete"
-
-    class Arguments:
-        id = graphene.UUID(required=True)
 
 
 class Mutation(graphene.ObjectType):

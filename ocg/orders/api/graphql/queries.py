@@ -71,21 +71,35 @@ def page_arguments() -> dict[str, Any]:
     }
 
 
+def own_orders(party: str, permission: str, description: str) -> graphene.Field:
+    """The signed-in user's orders as the order's `party` (customer or designer), by status, newest first."""
+
+    @client_errors
+    @requires(permission)
+    def resolve(
+        root: Any,
+        info: graphene.ResolveInfo,
+        status: list | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> pages.Page:
+        user_id = info.context.user.id
+        listing = pages.order_filter(f"{party}:{user_id}", statuses=statuses_of(status), **{f"{party}_id": user_id})
+        return paged(info, listing, first, after)
+
+    return graphene.Field(
+        OrderConnection,
+        required=True,
+        status=graphene.List(graphene.NonNull(OrderStatus), description="Any of these statuses."),
+        **page_arguments(),
+        description=description,
+        resolver=resolve,
+    )
+
+
 class Query(graphene.ObjectType):
-    my_orders = graphene.Field(
-        OrderConnection,
-        required=True,
-        status=graphene.List(graphene.NonNull(OrderStatus), description="Any of these statuses."),
-        **page_arguments(),
-        description="The signed-in customer's orders, newest first.",
-    )
-    designer_orders = graphene.Field(
-        OrderConnection,
-        required=True,
-        status=graphene.List(graphene.NonNull(OrderStatus), description="Any of these statuses."),
-        **page_arguments(),
-        description="Designers: the orders of their pieces, newest first.",
-    )
+    my_orders = own_orders("customer", PLACE_ORDERS, "The signed-in customer's orders, newest first.")
+    designer_orders = own_orders("designer", SHIP_ORDERS, "Designers: the orders of their pieces, newest first.")
     orders = graphene.Field(
         OrderConnection,
         required=True,
@@ -100,34 +114,6 @@ class Query(graphene.ObjectType):
         description="One order by id or number (give exactly one): for its customer, its designer and staff; "
         "null for anyone else and for an order that does not exist.",
     )
-
-    @staticmethod
-    @client_errors
-    @requires(PLACE_ORDERS)
-    def resolve_my_orders(
-        root: Any,
-        info: graphene.ResolveInfo,
-        status: list | None = None,
-        first: int | None = None,
-        after: str | None = None,
-    ) -> pages.Page:
-        user_id = info.context.user.id
-        listing = pages.order_filter(f"customer:{user_id}", statuses=statuses_of(status), customer_id=user_id)
-        return paged(info, listing, first, after)
-
-    @staticmethod
-    @client_errors
-    @requires(SHIP_ORDERS)
-    def resolve_designer_orders(
-        root: Any,
-        info: graphene.ResolveInfo,
-        status: list | None = None,
-        first: int | None = None,
-        after: str | None = None,
-    ) -> pages.Page:
-        user_id = info.context.user.id
-        listing = pages.order_filter(f"designer:{user_id}", statuses=statuses_of(status), designer_id=user_id)
-        return paged(info, listing, first, after)
 
     @staticmethod
     @client_errors

@@ -38,9 +38,10 @@ from ocg.orders.permissions import MANAGE_ALL_ORDERS, PLACE_ORDERS, SHIP_ORDERS
 from ocg.orders.projections import OrdersProjection
 from ocg.spine.errors import PermissionDenied
 from ocg.spine.eventstore import tracking_written_positions
+from ocg.spine.graphql import read_your_write
 from ocg.spine.idempotency import idempotency_required
 from ocg.spine.projections import wait_for_projection
-from ocg.spine.rest import PENDING, ErrorOut, PendingOut, require_permission, signed_in
+from ocg.spine.rest import PENDING, ErrorOut, answered, page_out, require_permission, signed_in
 
 router = Router(tags=["orders"])
 
@@ -72,9 +73,7 @@ def visible_detail(order_id: UUID, user: Any) -> dict[str, Any]:
 
 
 def written(request: HttpRequest, order_id: UUID) -> Any:
-    if wait_for_projection(OrdersProjection.name):
-        return Status(200, visible_detail(order_id, request.auth))
-    return Status(202, PendingOut(id=order_id))
+    return answered(read_your_write(OrdersProjection.name, order_id, lambda i: visible_detail(i, request.auth)))
 
 
 @router.get(
@@ -100,11 +99,7 @@ def order_list(request: HttpRequest, filters: Query[OrderFilters]) -> Any:
     found = pages.page(
         listing, pages.page_request(listing, filters.limit, filters.cursor, first_field="limit", after_field="cursor")
     )
-    return {
-        "items": [order_out(row) for row in found.rows],
-        "next_cursor": found.cursors[-1] if found.has_next else None,
-        "count": found.count(),
-    }
+    return page_out(found, order_out)
 
 
 @router.post(

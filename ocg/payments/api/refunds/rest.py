@@ -13,7 +13,7 @@ from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Query, Router, Status
+from ninja import Query, Router
 
 from ocg.payments import queries
 from ocg.payments.api.refunds import commands, pages
@@ -31,19 +31,12 @@ from ocg.payments.api.refunds.schemas import (
 )
 from ocg.payments.domain import PaymentNotFound
 from ocg.payments.permissions import MANAGE_REFUNDS, REQUEST_REFUNDS, SEE_PAYMENTS
-from ocg.spine.graphql import Written
 from ocg.spine.idempotency import idempotency_required
-from ocg.spine.rest import ErrorOut, PendingOut, require_permission, signed_in
+from ocg.spine.rest import ErrorOut, PendingOut, answered, page_out, require_permission, signed_in
 
 router = Router(tags=["payments"])
 
 WRITE = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 503: ErrorOut}
-
-
-def answered(written: Written, created: bool = False) -> Any:
-    if written.pending or written.result is None:
-        return Status(202, PendingOut(id=written.id))
-    return Status(201 if created else 200, refund_out(written.result))
 
 
 @router.get(
@@ -71,7 +64,7 @@ def order_payments(request: HttpRequest, order_id: UUID) -> Any:
 def refund_request(request: HttpRequest, order_id: UUID, payload: RefundRequestIn) -> Any:
     user = require_permission(request.auth, REQUEST_REFUNDS)
     written = commands.request(user, order_id, amount=payload.amount, skus=payload.skus, reason=payload.reason)
-    return answered(written, created=True)
+    return answered(written, 201, refund_out)
 
 
 @router.get(
@@ -89,11 +82,7 @@ def refund_list(request: HttpRequest, filters: Query[RefundFilters]) -> Any:
             f"customer:{user.id}", states=filters.status, sla_states=filters.sla_state, customer_id=user.id
         )
     found = pages.page(listing, filters.limit, filters.cursor, first_field="limit", after_field="cursor")
-    return {
-        "items": [refund_out(row) for row in found.rows],
-        "next_cursor": found.cursors[-1] if found.has_next else None,
-        "count": found.count(),
-    }
+    return page_out(found, refund_out)
 
 
 @router.get(
@@ -118,7 +107,7 @@ def refund_detail(request: HttpRequest, refund_id: UUID) -> Any:
 )
 def refund_approve(request: HttpRequest, refund_id: UUID, payload: RefundApproveIn) -> Any:
     user = require_permission(request.auth, MANAGE_REFUNDS)
-    return answered(commands.approve(user, refund_id, amount=payload.amount, note=payload.note))
+    return answered(commands.approve(user, refund_id, amount=payload.amount, note=payload.note), show=refund_out)
 
 
 @router.post(
@@ -129,4 +118,4 @@ def refund_approve(request: HttpRequest, refund_id: UUID, payload: RefundApprove
 )
 def refund_reject(request: HttpRequest, refund_id: UUID, payload: RefundRejectIn) -> Any:
     user = require_permission(request.auth, MANAGE_REFUNDS)
-    return answered(commands.reject(user, refund_id, note=payload.note))
+    return answered(commands.reject(user, refund_id, note=payload.note), show=refund_out)
