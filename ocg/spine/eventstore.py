@@ -234,6 +234,8 @@ def eventsourcing_environment(
 
 
 POLICY_PREFIX = "policy:"
+# The advisory lock key under which processes create event-store schemas one at a time ("ocg-schema").
+SCHEMA_CREATION_LOCK = int.from_bytes(b"ocg-schm", "big") >> 1
 
 
 class ApplicationRegistry:
@@ -296,15 +298,21 @@ class ApplicationRegistry:
         application_class = import_string(path)
         if application_class.name != name:
             raise LookupError(f"{path}.name is {application_class.name!r}, expected {name!r}")
-        if uses_postgresql():
-            with psycopg.connect(postgres_conninfo(), autocommit=True) as connection:
-                connection.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(name)))
         environment = eventsourcing_environment(
             name,
             processes_events=issubclass(application_class, EventSourcedProjection),
             joins_django_transactions=application_class.joins_django_transactions,
         )
-        return application_class(env=environment)
+        if not uses_postgresql():
+            return application_class(env=environment)
+        with psycopg.connect(postgres_conninfo(), autocommit=True) as connection:
+            # Every process builds its applications at start, and each build creates its schema, tables and
+            # functions if missing. PostgreSQL refuses two concurrent CREATE OR REPLACE FUNCTION of one function
+            # ("tuple concurrently updated"): processes starting together take turns (the lock ends with the
+            # session), else one of them fails its first request.
+            connection.execute("SELECT pg_advisory_lock(%s)", [SCHEMA_CREATION_LOCK])
+            connection.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(name)))
+            return application_class(env=environment)
 
 
 applications = ApplicationRegistry()

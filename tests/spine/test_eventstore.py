@@ -144,3 +144,34 @@ def test_a_forked_child_builds_its_own_applications_and_leaves_the_parents_alone
     created = [e.name for _, e in logged(catalog) if isinstance(e, Product.Created)]
     assert created == ["Coat", "Dress", "Skirt"]
     assert [position for position, _ in logged(catalog)] == list(range(1, head(catalog) + 1))
+
+
+def test_processes_starting_together_build_their_applications_without_tripping_on_each_other(event_store):
+    """Each build creates its schema's tables and functions if missing; PostgreSQL refuses concurrent
+    CREATE OR REPLACE FUNCTION of one function, which failed a freshly started server's first request."""
+    import threading
+
+    from ocg.spine.eventstore import ApplicationRegistry
+
+    starters = 6
+    barrier = threading.Barrier(starters)
+    registries = [ApplicationRegistry() for _ in range(starters)]
+    failures: list[BaseException] = []
+
+    def start(registry: ApplicationRegistry) -> None:
+        barrier.wait()
+        try:
+            for name in ("orders", "policy:orders", "catalog"):
+                registry.get(name)
+        except BaseException as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=start, args=(registry,)) for registry in registries]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for registry in registries:
+        registry.close_all()
+
+    assert failures == []
