@@ -17,7 +17,6 @@ import http.client
 import json
 import os
 import random
-import signal
 import subprocess
 import time
 import uuid
@@ -31,7 +30,7 @@ from django.db import connection, models
 from ocg.orders.bench.seed import CUSTOMER_PASSWORD, Sku, customers, ensure_shop
 from ocg.orders.models import OrderStatusChange, OrderView
 from ocg.spine.bench import common
-from ocg.spine.bench.common import percentile, process_log, run_loops, say, start_server
+from ocg.spine.bench.common import percentile, process_log, run_loops, say, start_server, stop_processes
 from ocg.spine.eventstore import applications, events_table
 from ocg.spine.localbroker import free_port
 from ocg.spine.models import ProjectionPosition
@@ -198,18 +197,6 @@ def wait_settled(timeout: float, what: str, followers: list[subprocess.Popen]) -
 
 def start_followers(log: Any) -> list[subprocess.Popen]:
     return common.start_followers(FOLLOWER_PROCESSES, log)
-
-
-def stop_processes(processes: list[subprocess.Popen]) -> None:
-    for process in processes:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-    for process in processes:
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def cancel(order_ids: list[Any]) -> int:

@@ -31,7 +31,7 @@ from uuid import UUID
 from django.conf import settings
 from django.core.management import call_command
 
-from ocg.orders.bench import cancel, realign_policies, sign_in, stop_processes
+from ocg.orders.bench import cancel, realign_policies, sign_in
 from ocg.orders.bench.seed import ensure_shop
 from ocg.payments.bench.cpu import CpuMeter
 from ocg.payments.bench.payer import Payer
@@ -39,7 +39,7 @@ from ocg.payments.bench.provider import raw_provider
 from ocg.payments.bench.seed import CUSTOMER_PASSWORD, customers, seed_orders, wait_settled
 from ocg.payments.localstripe import LocalStripe
 from ocg.spine.bench import common
-from ocg.spine.bench.common import percentile, process_log, run_loops, say, start_server
+from ocg.spine.bench.common import percentile, process_log, run_loops, say, start_server, stop_processes
 from ocg.spine.localbroker import free_port
 
 CLIENTS = 8

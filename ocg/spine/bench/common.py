@@ -184,16 +184,34 @@ def start_server(port: int, redis_url: str, log: Any = subprocess.DEVNULL) -> su
 
 
 def stop_server(server: subprocess.Popen, grace_seconds: float = 30) -> None:
-    """SIGTERM lets uvicorn close its connections; past the grace time the whole group (workers too) is killed,
-    so no worker is left serving, and spending the CPU of the next benchmark."""
-    server.terminate()
+    stop_processes([server], grace_seconds)
+
+
+def stop_processes(processes: list[subprocess.Popen], grace_seconds: float = 30) -> None:
+    """SIGTERM lets each close its connections; past the grace time it is killed, and a process that leads its own
+    group (the server) takes its group with it, so no worker is left serving and spending the next run's CPU."""
+    leaders = [process for process in processes if _leads_own_group(process)]
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    deadline = time.monotonic() + grace_seconds
+    for process in processes:
+        try:
+            process.wait(timeout=max(deadline - time.monotonic(), 0.1))
+        except subprocess.TimeoutExpired:
+            say(f"process {process.pid} did not stop within {grace_seconds:.0f} s of SIGTERM: killed")
+            process.kill()
+            process.wait()
+    for process in leaders:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def _leads_own_group(process: subprocess.Popen) -> bool:
     try:
-        server.wait(timeout=grace_seconds)
-    except subprocess.TimeoutExpired:
-        say(f"the server did not stop within {grace_seconds:.0f} s of SIGTERM: killed")
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(server.pid, signal.SIGKILL)
-    server.wait()
+        return os.getpgid(process.pid) == process.pid
+    except ProcessLookupError:
+        return False
 
 
 @contextmanager
