@@ -44,3 +44,6 @@ urlpatterns = [
     path("readyz", readyz, name="readyz"),
     re_path(rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.+)$", media, name="media"),
 ]
+
+# A failure outside any view's own handling: an outage (database, Redis) is told from a bug and answered 503.
+handler500 = "ocg.spine.gateway.server_error"

@@ -11,7 +11,11 @@ from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Any
 
+import django.db
+import psycopg
+import redis
 from django.core.exceptions import ImproperlyConfigured
+from eventsourcing import persistence
 
 from ocg.spine.domain import DomainError
 
@@ -50,6 +54,41 @@ CODE_BY_STATUS = {
     500: "internal_error",
     503: "unavailable",
 }
+
+
+# The database failing, not the work in hand: a request is answered 503 `unavailable`, a follower retries the event.
+DATABASE_UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
+    django.db.OperationalError,
+    django.db.InterfaceError,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    persistence.OperationalError,
+    persistence.InterfaceError,
+    persistence.ConnectionPoolClosedError,
+)
+# What a request may meet when a backing service is away or saturated (Redis too).
+SERVICE_UNAVAILABLE_ERRORS = (*DATABASE_UNAVAILABLE_ERRORS, redis.ConnectionError, redis.TimeoutError)
+UNAVAILABLE_RETRY_AFTER_SECONDS = 5
+ERROR_TEXT_LIMIT = 500
+UNAVAILABLE_MESSAGE = "The service is unavailable for a moment; try again shortly."
+
+
+def error_text(error: BaseException) -> str:
+    """The error's class and message on one line, bounded: what a log line, /readyz and a stall row may show."""
+    message = " ".join(str(error).split())
+    text = f"{type(error).__name__}: {message}" if message else type(error).__name__
+    return text if len(text) <= ERROR_TEXT_LIMIT else text[: ERROR_TEXT_LIMIT - 1] + "\u2026"
+
+
+def service_unavailable(error: BaseException | None) -> bool:
+    """Whether `error`, or an error it was raised from, is a backing service failing rather than a bug."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, SERVICE_UNAVAILABLE_ERRORS):
+            return True
+        seen.add(id(error))
+        error = error.__cause__
+    return False
 
 
 def register_error_statuses(statuses: Mapping[str, int]) -> None:

@@ -37,6 +37,15 @@ R = TypeVar("R")
 _written_positions: ContextVar[dict[str, int] | None] = ContextVar("ocg_written_positions", default=None)
 
 
+class WriteNote:
+    """Whether a request has written any event so far, whatever scopes its commands ran in."""
+
+    wrote = False
+
+
+_write_note: ContextVar[WriteNote | None] = ContextVar("ocg_write_note", default=None)
+
+
 class AggregateEvents(ProcessingEvent):
     """Collects pending events with a plain class check for aggregates.
 
@@ -101,6 +110,9 @@ class ContextApplication(Application):
     def _notify(self, recordings: list[Recording]) -> None:
         super()._notify(recordings)
         if recordings:
+            note = _write_note.get()
+            if note is not None:
+                note.wrote = True
             positions = dict(_written_positions.get() or {})
             positions[self.name] = max(r.notification.id for r in recordings)
             _written_positions.set(positions)
@@ -148,6 +160,17 @@ def tracking_written_positions() -> Iterator[dict[str, int]]:
         yield _written_positions.get()  # type: ignore[misc]
     finally:
         _written_positions.reset(token)
+
+
+@contextmanager
+def noting_writes() -> Iterator[WriteNote]:
+    """Scope one request: its note says afterwards whether it wrote (the idempotency keys keep such answers)."""
+    note = WriteNote()
+    token = _write_note.set(note)
+    try:
+        yield note
+    finally:
+        _write_note.reset(token)
 
 
 def uses_postgresql() -> bool:

@@ -21,15 +21,14 @@ from types import TracebackType
 from typing import NoReturn
 from uuid import UUID
 
-import django.db
 import psycopg
 from django.db import DatabaseError, close_old_connections, connection, transaction
 from django.utils import timezone
-from eventsourcing import persistence
 from eventsourcing.persistence import Notification
 from eventsourcing.persistence import OperationalError as EventStoreOperationalError
 from psycopg import sql
 
+from ocg.spine.errors import DATABASE_UNAVAILABLE_ERRORS, error_text
 from ocg.spine.eventstore import applications, postgres_conninfo, uses_postgresql
 from ocg.spine.models import FollowerStall
 
@@ -40,17 +39,6 @@ FIRST_BACKOFF_SECONDS = 0.5
 MAX_BACKOFF_SECONDS = 30.0
 _embedded_locks: dict[str, threading.Lock] = {}
 _embedded_locks_guard = threading.Lock()
-ERROR_TEXT_LIMIT = 500
-# Failures of the database itself, not of one event: retried without blaming the event in hand.
-UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
-    django.db.OperationalError,
-    django.db.InterfaceError,
-    psycopg.OperationalError,
-    psycopg.InterfaceError,
-    persistence.OperationalError,
-    persistence.InterfaceError,
-    persistence.ConnectionPoolClosedError,
-)
 
 
 def advisory_key(name: str) -> int:
@@ -60,13 +48,6 @@ def advisory_key(name: str) -> int:
 
 class FollowerAlreadyRunning(RuntimeError):
     pass
-
-
-def error_text(error: BaseException) -> str:
-    """The error's class and message on one line, bounded: what /readyz and the stall row may show."""
-    message = " ".join(str(error).split())
-    text = f"{type(error).__name__}: {message}" if message else type(error).__name__
-    return text if len(text) <= ERROR_TEXT_LIMIT else text[: ERROR_TEXT_LIMIT - 1] + "\u2026"
 
 
 @dataclass(frozen=True)
@@ -111,7 +92,7 @@ class EventFailed(Exception):
 
 def fail_at(source: str, notification: Notification, follower_position: int, error: Exception) -> NoReturn:
     """Raise `error` met while applying `notification` as EventFailed; an outage blames no event."""
-    if isinstance(error, UNAVAILABLE_ERRORS):
+    if isinstance(error, DATABASE_UNAVAILABLE_ERRORS):
         raise error
     raise EventFailed(FailedEvent.of(source, notification), follower_position, error) from error
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import logging
 import re
+import sys
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from http import HTTPStatus
@@ -17,10 +19,19 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.http.request import RawPostDataException
+from django.views.defaults import server_error as django_server_error
 
-from ocg.spine.errors import CODE_BY_STATUS, graphql_error_body, rest_error_body
+from ocg.spine.errors import (
+    CODE_BY_STATUS,
+    UNAVAILABLE_MESSAGE,
+    UNAVAILABLE_RETRY_AFTER_SECONDS,
+    error_text,
+    graphql_error_body,
+    rest_error_body,
+    service_unavailable,
+)
 
 API_PREFIXES = ("/graphql", "/api/")
 GRAPHQL_PATH = "/graphql"
@@ -28,6 +39,8 @@ BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 # Views that read their body as a stream, under a limit of their own (an upload ticket's), not MAX_REQUEST_BYTES.
 STREAMED_BODY_PREFIXES = ("/api/uploads/",)
+
+logger = logging.getLogger(__name__)
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -99,6 +112,29 @@ def error_response(
     if path and is_graphql_path(path):
         return JsonResponse(graphql_error_body(code, message), status=status)
     return JsonResponse(rest_error_body(code, message, errors), status=status)
+
+
+def unavailable_response(request: HttpRequest, error: BaseException) -> HttpResponse:
+    """503 `unavailable` with Retry-After: the database or Redis is away or saturated, which no client caused."""
+    logger.warning("%s %s: a backing service is unavailable (%s)", request.method, request.path, error_text(error))
+    if is_api_path(request.path):
+        response: HttpResponse = error_response(503, "unavailable", UNAVAILABLE_MESSAGE, path=request.path)
+    else:
+        response = HttpResponse(UNAVAILABLE_MESSAGE, status=503, content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER_SECONDS)
+    return response
+
+
+def server_error(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    """handler500: Django calls it while handling the exception, so an outage below a view (in a middleware,
+    say) is told from a bug and answered 503."""
+    error = sys.exc_info()[1]
+    if error is not None and service_unavailable(error):
+        return unavailable_response(request, error)
+    try:
+        return django_server_error(request, *args, **kwargs)
+    except Exception:  # the 500 page itself needs what failed (a template, the database): answer plainly
+        return HttpResponseServerError("Server error", content_type="text/plain; charset=utf-8")
 
 
 def payload_too_large(path: str | None = None) -> JsonResponse:
@@ -243,7 +279,8 @@ def as_error_contract(request: HttpRequest, response: HttpResponse) -> HttpRespo
 
 class ApiEdgeMiddleware:
     """On /graphql and /api/: refuses oversized (413) and too deeply nested (400) bodies before anything reads
-    them, answers every error in the contract's shape, and sets a strict CSP."""
+    them, answers every error in the contract's shape, and sets a strict CSP. On any path, an outage met by a
+    view is a 503."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -260,3 +297,8 @@ class ApiEdgeMiddleware:
         if response.get("Content-Type", "").startswith("application/json"):
             response.setdefault("Content-Security-Policy", API_CONTENT_SECURITY_POLICY)
         return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        """A view that met an outage (database, Redis) answers 503, on any path and in DEBUG too; a bug goes on to
+        Django's 500 handling."""
+        return unavailable_response(request, exception) if service_unavailable(exception) else None

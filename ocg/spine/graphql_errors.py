@@ -4,7 +4,8 @@ Codes: `graphql_parse_failed` (the document does not parse), `graphql_validation
 schema's rules), `invalid` (a literal, a variable or an entity representation is not a valid value),
 `operation_resolution_failure` (`operationName` picks no operation), request-level codes (`bad_request`,
 `malformed_json`, `unsupported_media_type`, `method_not_allowed`, `batch_not_supported`, `body_too_deep`),
-a domain error's own code, and `internal_error` for anything else (logged, its text never sent).
+a domain error's own code, `unavailable` when the database or Redis failed under the request (the answer is
+then 503 with Retry-After), and `internal_error` for anything else (logged, its text never sent).
 
 Input scalars are hardened here too. graphql-core expects a scalar's `parse_literal`/`parse_value` to answer
 Undefined for a value it cannot take; graphene's UUID raises ValueError instead, which graphql-core keeps
@@ -26,7 +27,14 @@ from graphql import GraphQLError, GraphQLScalarType, GraphQLSchema, GraphQLUnion
 from graphql.utilities import value_from_ast_untyped
 from graphql.validation import ValuesOfCorrectTypeRule
 
-from ocg.spine.errors import CODE_BY_STATUS, graphql_error, is_domain_error
+from ocg.spine.errors import (
+    CODE_BY_STATUS,
+    UNAVAILABLE_MESSAGE,
+    error_text,
+    graphql_error,
+    is_domain_error,
+    service_unavailable,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +74,9 @@ def format_error(error: Exception) -> dict[str, Any]:
         status = error.response.status_code
         return graphql_error(getattr(error, "code", None) or CODE_BY_STATUS.get(status, "bad_request"), error.message)
     if not isinstance(error, GraphQLError):
+        if service_unavailable(error):
+            logger.warning("GraphQL request met an unavailable service: %s", error_text(error))
+            return graphql_error("unavailable", UNAVAILABLE_MESSAGE)
         logger.error("GraphQL request failed", exc_info=error)
         return graphql_error("internal_error", INTERNAL_ERROR_MESSAGE)
     original = error.original_error
@@ -73,6 +84,11 @@ def format_error(error: Exception) -> dict[str, Any]:
         if is_domain_error(original):
             formatted = GraphQLError(original.message, error.nodes, path=error.path).formatted  # type: ignore[attr-defined]
             formatted["extensions"] = {"code": original.code}  # type: ignore[attr-defined]
+            return formatted
+        if service_unavailable(original):
+            logger.warning("GraphQL resolver met an unavailable service: %s", error_text(original))
+            formatted = GraphQLError(UNAVAILABLE_MESSAGE, error.nodes, path=error.path).formatted
+            formatted["extensions"] = {"code": "unavailable"}
             return formatted
         logger.error("GraphQL resolver failed", exc_info=original)
         formatted = GraphQLError(INTERNAL_ERROR_MESSAGE, error.nodes, path=error.path).formatted

@@ -45,6 +45,8 @@ from graphql import (
 from graphql.execution.values import get_variable_values
 from graphql.validation import NoSchemaIntrospectionCustomRule, ValuesOfCorrectTypeRule, specified_rules
 
+from ocg.spine.errors import UNAVAILABLE_RETRY_AFTER_SECONDS
+from ocg.spine.eventstore import noting_writes
 from ocg.spine.gateway import max_nesting, nesting_exceeds
 from ocg.spine.graphql_cache import answer_key, cached_answer, keep_answer
 from ocg.spine.graphql_errors import (
@@ -215,10 +217,13 @@ class LimitedGraphQLViewMixin:
 
     def dispatch(self, request, *args, **kwargs):
         try:
-            response = super().dispatch(request, *args, **kwargs)
+            with noting_writes() as note:
+                response = super().dispatch(request, *args, **kwargs)
         except IdempotentAnswer as answer:
             return answer.response
-        return settle_graphql(request, response)
+        if response.status_code == 503:
+            response.setdefault("Retry-After", str(UNAVAILABLE_RETRY_AFTER_SECONDS))
+        return settle_graphql(request, response, note.wrote)
 
     def parse_body(self, request) -> Any:
         content_type = self.get_content_type(request)
@@ -359,6 +364,8 @@ class LimitedGraphQLViewMixin:
             status_code = 400
         else:
             response["data"] = execution_result.data
+        if any((error.get("extensions") or {}).get("code") == "unavailable" for error in response.get("errors", ())):
+            status_code = 503
         if execution_result.extensions:
             response["extensions"] = execution_result.extensions
         if self.batch:

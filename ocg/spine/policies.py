@@ -35,6 +35,7 @@ from eventsourcing.persistence import IntegrityError, StoredEvent, Tracking
 from eventsourcing.projection import EventSourcedProjection
 from psycopg import sql
 
+from ocg.spine.errors import DATABASE_UNAVAILABLE_ERRORS
 from ocg.spine.eventstore import (
     POLICY_PREFIX,
     AggregateEvents,
@@ -43,7 +44,7 @@ from ocg.spine.eventstore import (
     apply_events,
     uses_postgresql,
 )
-from ocg.spine.follow import UNAVAILABLE_ERRORS, fail_at, follow_forever
+from ocg.spine.follow import fail_at, follow_forever
 
 BATCH_SIZE = 500
 # Upstream events acted on per transaction at most: bounds how long the first of them waits for its commit.
@@ -322,7 +323,7 @@ class PolicyRunner:
                     self._commit(reactor, source, upstream, chunk[: failed.index], chunk[failed.index - 1], start)
                     start = chunk[failed.index - 1].id
                 fail_at(upstream, chunk[failed.index], start, failed.error)
-            except UNAVAILABLE_ERRORS:
+            except DATABASE_UNAVAILABLE_ERRORS:
                 raise
             except Exception as error:
                 if len(chunk) <= 1:

@@ -23,8 +23,9 @@ from django.db.models import Model
 from django.utils.module_loading import import_string
 from eventsourcing.persistence import Notification
 
+from ocg.spine.errors import DATABASE_UNAVAILABLE_ERRORS, error_text
 from ocg.spine.eventstore import applications, written_positions
-from ocg.spine.follow import UNAVAILABLE_ERRORS, Follower, drain, error_text, fail_at, follow_forever
+from ocg.spine.follow import Follower, drain, fail_at, follow_forever
 from ocg.spine.models import ProjectionPosition
 
 logger = logging.getLogger(__name__)
@@ -119,7 +120,7 @@ class ProjectionRunner:
             self._commit(source, start, batch)
         except PositionMoved:
             return 0
-        except UNAVAILABLE_ERRORS:
+        except DATABASE_UNAVAILABLE_ERRORS:
             raise
         except Exception as error:
             if len(batch) == 1:

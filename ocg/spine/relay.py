@@ -19,8 +19,9 @@ from confluent_kafka.admin import AdminClient, NewTopic
 from django.conf import settings
 
 from ocg.spine.envelope import encode, envelope, topic_for
+from ocg.spine.errors import error_text
 from ocg.spine.eventstore import applications
-from ocg.spine.follow import drain, error_text, fail_at, follow_forever
+from ocg.spine.follow import drain, fail_at, follow_forever
 from ocg.spine.models import ProjectionPosition
 
 logger = logging.getLogger(__name__)

@@ -28,8 +28,9 @@ from ocg.spine.errors import (
     domain_error_body,
     http_status,
     rest_error_body,
+    service_unavailable,
 )
-from ocg.spine.gateway import is_json_content
+from ocg.spine.gateway import is_json_content, unavailable_response
 from ocg.spine.graphql import Written
 from ocg.spine.idempotency import WRITE_METHODS, document_key, idempotent_operation
 from ocg.spine.keyset import Page
@@ -43,6 +44,7 @@ ERROR_REF = {"$ref": "#/components/schemas/ErrorOut"}
 EVERY_OPERATION = {
     401: "The bearer token is missing where required, or is not valid, has expired or was revoked.",
     429: "Too many requests from this client or account; `Retry-After` says when to try again.",
+    503: "The database or cache is unavailable for a moment (`unavailable`); `Retry-After` says when to try again.",
 }
 BODY_OPERATION = {
     400: "The body is not valid JSON, or nests arrays and objects too deeply.",
@@ -188,6 +190,8 @@ class OCGNinjaAPI(NinjaAPI):
         return response
 
     def internal_error(self, request: HttpRequest, error: Exception) -> HttpResponse:
+        if service_unavailable(error):
+            return unavailable_response(request, error)
         logger.error("REST request failed: %s %s", request.method, request.path, exc_info=error)
         message = "The server failed to answer this request; the failure has been logged."
         return self.error(request, 500, rest_error_body("internal_error", message))

@@ -1,9 +1,11 @@
 """The real URLs plus views that fail the way a bug or a misbehaving layer would, for the error-contract tests."""
 
+import psycopg
 from django.http import HttpResponse, HttpResponseForbidden, JsonResponse
 from django.urls import path
 
 from ocg.spine.rest import OCGNinjaAPI
+from ocg.urls import handler500  # noqa: F401 - Django reads it from the root URLconf
 from ocg.urls import urlpatterns as real_urlpatterns
 
 SECRET = "secret-detail-of-the-failure"
@@ -18,6 +20,19 @@ def ninja_raises(request):
 
 def raises(request):
     raise RuntimeError(SECRET)
+
+
+class DatabaseWentAway(psycopg.OperationalError):
+    """What the driver raises when the server goes away: a service failure, not a bug."""
+
+
+@failing_api.get("/outage")
+def ninja_outage(request):
+    raise DatabaseWentAway(SECRET)
+
+
+def outage(request):
+    raise DatabaseWentAway(SECRET)
 
 
 def detail_json(request):
@@ -42,6 +57,8 @@ def plain_unavailable(request):
 
 urlpatterns = [
     path("api/failing/raises", raises),
+    path("api/failing/outage", outage),
+    path("admin/failing/outage", outage),
     path("api/failing/detail", detail_json),
     path("api/failing/field", field_json),
     path("api/failing/unavailable", plain_unavailable),

@@ -10,6 +10,7 @@ import threading
 from typing import Any
 
 import graphene
+import psycopg
 from django.db import connection
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
@@ -18,10 +19,12 @@ from ninja import Field, Router, Schema, Status
 from ocg.catalog.permissions import MANAGE_PRODUCTS
 from ocg.spine.domain import DomainError
 from ocg.spine.errors import register_error_statuses
+from ocg.spine.eventstore import applications
 from ocg.spine.graphql import DomainMutation, OCGGraphQLView
 from ocg.spine.health import healthz
 from ocg.spine.idempotency import idempotency_required
 from ocg.spine.rest import ErrorOut, OCGNinjaAPI
+from tests.spine.workload import create_product
 
 RUNS_TABLE = "idempotency_test_runs"
 HOLD_SECONDS = 20
@@ -95,10 +98,22 @@ def runs(label: str) -> int:
         return cursor.fetchone()[0]
 
 
-def run_handler(label: str, name: str, hold: str | None, refuse: bool, pause: float) -> int:
-    """The work: one row per execution; then the same refusals a real command makes."""
+class DatabaseWentAway(psycopg.OperationalError):
+    """What the driver raises when the server goes away mid-request: a service failure, not a bug."""
+
+
+def run_handler(label: str, name: str, hold: str | None, refuse: bool, pause: float, outage: str = "") -> int:
+    """The work: one row per execution; then the same refusals a real command makes.
+
+    `outage` "before" fails as the database would before any event is written, "after_write" just after one.
+    """
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {RUNS_TABLE} (label, name) VALUES (%s, %s)", [label, name])
+    if outage == "before":
+        raise DatabaseWentAway("server closed the connection unexpectedly")
+    if outage == "after_write":
+        create_product(applications.get("catalog"), f"Written before the outage {name}")
+        raise DatabaseWentAway("server closed the connection unexpectedly")
     if hold:
         holds.hold(hold)
     if pause:
@@ -120,6 +135,7 @@ class ThingIn(Schema):
     hold: str | None = None
     refuse: bool = False
     pause: float = 0
+    outage: str = ""
 
 
 class ThingOut(Schema):
@@ -130,7 +146,7 @@ class ThingOut(Schema):
 @router.post("/things", response={201: ThingOut, 400: ErrorOut, 409: ErrorOut})
 @idempotency_required
 def place_thing(request, payload: ThingIn):
-    count = run_handler("rest-thing", payload.name, payload.hold, payload.refuse, payload.pause)
+    count = run_handler("rest-thing", payload.name, payload.hold, payload.refuse, payload.pause, payload.outage)
     return Status(201, {"name": payload.name, "runs": count})
 
 
@@ -176,10 +192,13 @@ class ThingPlace(DomainMutation):
         hold = graphene.String()
         refuse = graphene.Boolean(default_value=False)
         pause = graphene.Float(default_value=0)
+        outage = graphene.String(default_value="")
 
     @classmethod
-    def perform(cls, info: graphene.ResolveInfo, name: str, hold: Any = None, refuse: bool = False, pause=0) -> Any:
-        return Thing(name=name, runs=run_handler("graphql-thing", name, hold, refuse, pause))
+    def perform(
+        cls, info: graphene.ResolveInfo, name: str, hold: Any = None, refuse: bool = False, pause=0, outage=""
+    ) -> Any:
+        return Thing(name=name, runs=run_handler("graphql-thing", name, hold, refuse, pause, outage))
 
 
 class NoteAdd(DomainMutation):

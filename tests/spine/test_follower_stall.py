@@ -22,8 +22,9 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import StoredEvent
 
 from ocg.catalog.domain import Product
+from ocg.spine.errors import ERROR_TEXT_LIMIT, error_text
 from ocg.spine.eventstore import ContextApplication, applications
-from ocg.spine.follow import ERROR_TEXT_LIMIT, EventFailed, error_text, follow_forever
+from ocg.spine.follow import EventFailed, follow_forever
 from ocg.spine.models import FollowerStall, ProjectionPosition, SkippedEvent
 from ocg.spine.policies import ContextPolicy, PolicyRunner
 from ocg.spine.projections import Projection, ProjectionRunner

@@ -151,6 +151,21 @@ def test_a_rest_domain_refusal_is_kept_and_replayed(shopper):
     assert runs("rest-thing") == 1
 
 
+def test_a_rest_outage_before_any_write_frees_the_key_and_one_after_a_write_keeps_the_answer(shopper, event_store):
+    down = rest(shopper, {"name": "coat", "outage": "before"}, key="key-1")
+    assert (down.status_code, down.json()["code"], down["Retry-After"]) == (503, "unavailable", "5")
+    assert not IdempotencyRecord.objects.filter(key="key-1").exists()
+    assert rest(shopper, {"name": "coat"}, key="key-1").json() == {"name": "coat", "runs": 2}
+
+    # The outage came after an event was stored: sending the request again must not store a second one.
+    written = rest(shopper, {"name": "hat", "outage": "after_write"}, key="key-2")
+    assert written.status_code == 503
+    again = rest(shopper, {"name": "hat", "outage": "after_write"}, key="key-2")
+    assert is_replay(again)
+    assert again.content == written.content
+    assert runs("rest-thing") == 3
+
+
 def test_a_rest_key_reused_for_another_request_is_422_and_runs_nothing(shopper):
     assert rest(shopper, {"name": "coat"}, key="key-1").status_code == 201
 
@@ -338,6 +353,25 @@ def test_a_graphql_domain_error_is_kept_and_an_input_error_is_not(shopper):
     assert not is_replay(fixed)
 
 
+def test_a_graphql_outage_before_any_write_frees_the_key_and_one_after_a_write_keeps_it(shopper, event_store):
+    place = PLACE.replace("$refuse: Boolean,", "$refuse: Boolean, $outage: String,").replace(
+        "refuse: $refuse,", "refuse: $refuse, outage: $outage,"
+    )
+    down = graphql(shopper, place, {"name": "coat", "outage": "before"}, key="key-1")
+    assert (down.status_code, down["Retry-After"]) == (503, "5")
+    assert down.json()["errors"][0]["extensions"]["code"] == "unavailable"
+    assert not IdempotencyRecord.objects.filter(key="key-1").exists()
+    fixed = graphql(shopper, place, {"name": "coat"}, key="key-1")
+    assert fixed.json()["data"]["thingPlace"]["result"] == {"name": "coat", "runs": 2}
+
+    written = graphql(shopper, place, {"name": "hat", "outage": "after_write"}, key="key-2")
+    assert written.status_code == 503
+    again = graphql(shopper, place, {"name": "hat", "outage": "after_write"}, key="key-2")
+    assert is_replay(again)
+    assert again.content == written.content
+    assert runs("graphql-thing") == 3
+
+
 def graphql_error(response) -> dict[str, Any]:
     body = response.json()
     assert "data" not in body
@@ -406,7 +440,7 @@ def test_a_graphql_key_in_flight_is_409_and_a_reused_one_422(shopper):
 
 def test_declared_mutations_take_the_key_argument():
     fields = idempotency_app.schema.graphql_schema.mutation_type.fields
-    assert set(fields["thingPlace"].args) == {"name", "hold", "refuse", "pause", "idempotencyKey"}
+    assert set(fields["thingPlace"].args) == {"name", "hold", "refuse", "pause", "outage", "idempotencyKey"}
     assert set(fields["noteAdd"].args) == {"name", "idempotencyKey"}
     assert str(fields["noteAdd"].args["idempotencyKey"].type) == "String"
     assert list(fields["ping"].args) == []

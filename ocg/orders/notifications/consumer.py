@@ -26,7 +26,8 @@ from django.db import close_old_connections, connections
 from ocg.orders.notifications.delivery import DeliveryReport, SmtpUnavailable, deliver_due
 from ocg.orders.notifications.handlers import TOPICS, handle
 from ocg.spine.consumer import EventConsumer
-from ocg.spine.follow import FIRST_BACKOFF_SECONDS, MAX_BACKOFF_SECONDS, StallRecord, error_text
+from ocg.spine.errors import error_text
+from ocg.spine.follow import FIRST_BACKOFF_SECONDS, MAX_BACKOFF_SECONDS, StallRecord
 
 logger = logging.getLogger(__name__)
 

@@ -40,7 +40,7 @@ from django.utils import timezone
 
 from ocg.orders.models import Notification
 from ocg.orders.notifications.mail import email_message
-from ocg.spine.follow import error_text
+from ocg.spine.errors import error_text
 
 logger = logging.getLogger(__name__)
 

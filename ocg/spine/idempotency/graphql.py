@@ -214,8 +214,8 @@ def hold_graphql_key(
         setattr(request, CLAIM_ATTRIBUTE, gate)
 
 
-def settle_graphql(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+def settle_graphql(request: HttpRequest, response: HttpResponse, wrote: bool) -> HttpResponse:
     held = getattr(request, CLAIM_ATTRIBUTE, None)
     if held is not None:
-        settle(held, response, graphql_keeps(request, response, held.response_key))
+        settle(held, response, graphql_keeps(request, response, held.response_key) or wrote)
     return response

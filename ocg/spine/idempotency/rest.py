@@ -11,6 +11,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from ocg.spine.eventstore import noting_writes
 from ocg.spine.gateway import json_body
 from ocg.spine.idempotency.store import (
     HEADER,
@@ -95,9 +96,10 @@ def idempotent_operation(run: Callable) -> Callable:
             gate = await sync_to_async(before)(request)
             if isinstance(gate, HttpResponse):
                 return gate
-            response = await run(request, *args, **kwargs)
+            with noting_writes() as note:
+                response = await run(request, *args, **kwargs)
             if gate is not None:
-                await sync_to_async(settle)(gate, response, rest_keeps(response))
+                await sync_to_async(settle)(gate, response, rest_keeps(response) or note.wrote)
             return response
 
         return run_once_async
@@ -107,9 +109,10 @@ def idempotent_operation(run: Callable) -> Callable:
         gate = before(request)
         if isinstance(gate, HttpResponse):
             return gate
-        response = run(request, *args, **kwargs)
+        with noting_writes() as note:
+            response = run(request, *args, **kwargs)
         if gate is not None:
-            settle(gate, response, rest_keeps(response))
+            settle(gate, response, rest_keeps(response) or note.wrote)
         return response
 
     return run_once

@@ -54,7 +54,9 @@ register_error_statuses(STATUSES)
 
 # The one rule for what is kept. An answer that says nothing was done (the input was not valid, the caller
 # may not do it, or it should simply come back later) is not kept: the key is released so that the fixed
-# request can be sent again with it. Every other answer is kept, success, domain refusal or failure alike.
+# request can be sent again with it. Every other answer is kept, success, domain refusal or failure alike,
+# and so is any answer given after the request wrote an event (a database outage met after the write, say):
+# sending it again must not repeat the write.
 RELEASED_STATUSES = frozenset({400, 401, 403, 422, 429, 503})
 # Codes with another status that still mean "nothing happened, send it again": an optimistic-concurrency loss.
 RELEASED_CODES = frozenset({"conflict"})
