@@ -217,5 +217,5 @@ def hold_graphql_key(
 def settle_graphql(request: HttpRequest, response: HttpResponse, wrote: bool) -> HttpResponse:
     held = getattr(request, CLAIM_ATTRIBUTE, None)
     if held is not None:
-        settle(held, response, graphql_keeps(request, response, held.response_key) or wrote)
+        settle(held, response, graphql_keeps(request, response, held.response_key), wrote)
     return response

@@ -99,7 +99,7 @@ def idempotent_operation(run: Callable) -> Callable:
             with noting_writes() as note:
                 response = await run(request, *args, **kwargs)
             if gate is not None:
-                await sync_to_async(settle)(gate, response, rest_keeps(response) or note.wrote)
+                await sync_to_async(settle)(gate, response, rest_keeps(response), note.wrote)
             return response
 
         return run_once_async
@@ -112,7 +112,7 @@ def idempotent_operation(run: Callable) -> Callable:
         with noting_writes() as note:
             response = run(request, *args, **kwargs)
         if gate is not None:
-            settle(gate, response, rest_keeps(response) or note.wrote)
+            settle(gate, response, rest_keeps(response), note.wrote)
         return response
 
     return run_once

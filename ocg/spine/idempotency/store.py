@@ -54,9 +54,10 @@ register_error_statuses(STATUSES)
 
 # The one rule for what is kept. An answer that says nothing was done (the input was not valid, the caller
 # may not do it, or it should simply come back later) is not kept: the key is released so that the fixed
-# request can be sent again with it. Every other answer is kept, success, domain refusal or failure alike,
-# and so is any answer given after the request wrote an event (a database outage met after the write, say):
-# sending it again must not repeat the write.
+# request can be sent again with it. Every other answer is kept, success, domain refusal or failure alike.
+# An outage (503 `unavailable`) met after the request wrote an event is kept too: sending it again must not
+# repeat the write. (A context's own "come back later", such as `payments_unavailable`, is released: its
+# command resumes what it started.)
 RELEASED_STATUSES = frozenset({400, 401, 403, 422, 429, 503})
 # Codes with another status that still mean "nothing happened, send it again": an optimistic-concurrency loss.
 RELEASED_CODES = frozenset({"conflict"})
@@ -223,8 +224,27 @@ def claim(scope: str, key: str, fingerprint: str) -> Claim | IdempotencyRecord:
     raise IdempotencyRefusal(IN_FLIGHT, "A request with this idempotency key is still running; retry shortly.")
 
 
-def settle(held: Claim, response: HttpResponse, keep: bool) -> None:
-    """Keeps the answer for replays, or releases the key; a failure here never costs the client its answer."""
+def outage_answer(response: HttpResponse) -> bool:
+    """A 503 `unavailable` in either surface's shape: the database or Redis failed under the request."""
+    if response.status_code != 503 or getattr(response, "streaming", False):
+        return False
+    try:
+        body = json.loads(response.content)
+    except (ValueError, UnicodeDecodeError):
+        return False
+    if not isinstance(body, dict):
+        return False
+    codes = [body.get("code")]
+    codes += [(e.get("extensions") or {}).get("code") for e in body.get("errors") or () if isinstance(e, dict)]
+    return "unavailable" in codes
+
+
+def settle(held: Claim, response: HttpResponse, keep: bool, wrote: bool = False) -> None:
+    """Keeps the answer for replays, or releases the key; a failure here never costs the client its answer.
+
+    `wrote`: the request stored an event, so an outage it met afterwards is kept (see RELEASED_STATUSES).
+    """
+    keep = keep or (wrote and outage_answer(response))
     mine = IdempotencyRecord.objects.filter(pk=held.record_id, claim=held.token)
     try:
         if keep and not getattr(response, "streaming", False):
