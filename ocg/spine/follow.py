@@ -193,19 +193,36 @@ class Follower:
                 raise FollowerAlreadyRunning(f"{self.name} is already running in this process")
         self._embedded_lock = lock
 
-    def wait(self, timeout: float) -> None:
-        """Return when new events may have been written, after `timeout`, or when stopping."""
+    def wait(self, timeout: float, before_blocking: Callable[[], None] | None = None) -> None:
+        """Return when new events may have been written, after `timeout`, or when stopping.
+
+        Every notification already received is taken at once: the next read sees all their events, so they
+        must not wake the follower again one by one. `before_blocking` runs only when nothing is waiting.
+        """
         if self._connection is None:
+            if before_blocking is not None:
+                before_blocking()
             self.stop.wait(min(timeout, EMBEDDED_POLL_SECONDS))
             return
+        if self._take_notifications():
+            return
+        if before_blocking is not None:
+            before_blocking()
         deadline = time.monotonic() + timeout
         while not self.stop.is_set():
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return
-            # Short slices so a stop request is noticed promptly.
-            for _ in self._connection.notifies(timeout=min(remaining, 0.5), stop_after=1):
+            # Short slices so a stop request is noticed promptly. (The generator holds the connection's lock:
+            # it must be finished before the rest is taken.)
+            woken = sum(1 for _ in self._connection.notifies(timeout=min(remaining, 0.5), stop_after=1))
+            if woken:
+                self._take_notifications()
                 return
+
+    def _take_notifications(self) -> int:
+        assert self._connection is not None
+        return sum(1 for _ in self._connection.notifies(timeout=0))
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -218,14 +235,22 @@ class Follower:
             self._embedded_lock = None
 
 
-def drain(process_batch: Callable[[str], int], sources: Iterable[str], stop: threading.Event) -> int:
-    """Process batch after batch from every source until none has more (or `stop`); the number processed."""
+def drain(process_batch: Callable[[str], int], sources: Iterable[str], stop: threading.Event, batch_size: int) -> int:
+    """Batches from every source until each has given a short one, or `stop`; the number processed.
+
+    A batch shorter than the limit was the end of its log: anything written since has notified the
+    follower, which comes back, so reading the log again now would only find it empty.
+    """
     total = 0
-    while not stop.is_set():
-        processed = sum(process_batch(source) for source in sources)
-        total += processed
-        if processed == 0:
-            break
+    pending = list(sources)
+    while pending and not stop.is_set():
+        full = []
+        for source in pending:
+            processed = process_batch(source)
+            total += processed
+            if processed >= batch_size:
+                full.append(source)
+        pending = full
     return total
 
 
@@ -279,7 +304,7 @@ def _catch_up_while_following(
     backoff = FIRST_BACKOFF_SECONDS
     while not stop.is_set():
         try:
-            processed = catch_up()
+            catch_up()
             stall.moved_on()
         except Exception as error:
             if stop.is_set():
@@ -291,11 +316,10 @@ def _catch_up_while_following(
             backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
             continue
         backoff = FIRST_BACKOFF_SECONDS
-        if processed == 0:
-            # An idle follower gives its connection back to the pool: a process runs many followers, and the
-            # pool is sized for the requests it serves, not for every follower holding one while it waits.
-            connection.close()
-            follower.wait(poll_seconds)
+        # Caught up (see drain). A follower that has to wait gives its connection back to the pool first: a
+        # process runs many followers, and the pool is sized for the requests it serves, not for every
+        # follower holding one while it waits.
+        follower.wait(poll_seconds, before_blocking=connection.close)
 
 
 def _log_failure(name: str, error: Exception, backoff: float, expected_errors: tuple[type[BaseException], ...]) -> None:

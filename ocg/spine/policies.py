@@ -44,7 +44,7 @@ from ocg.spine.eventstore import (
     apply_events,
     uses_postgresql,
 )
-from ocg.spine.follow import fail_at, follow_forever
+from ocg.spine.follow import drain, fail_at, follow_forever
 
 BATCH_SIZE = 500
 # Upstream events acted on per transaction at most: bounds how long the first of them waits for its commit.
@@ -350,19 +350,8 @@ class PolicyRunner:
         return (reactor.recorder.max_tracking_id(source.name) or 0) >= notification.id
 
     def catch_up(self) -> int:
-        """Batches until every upstream log is drained; a batch shorter than the limit was the end of its log
-        (anything written since has notified the follower, which comes back)."""
-        total = 0
-        pending = list(self.upstreams)
-        while pending and not self.stop.is_set():
-            still = []
-            for upstream in pending:
-                passed = self.process_batch(upstream)
-                total += passed
-                if passed >= self.batch_size:
-                    still.append(upstream)
-            pending = still
-        return total
+        """Batches until every upstream log is drained; returns how many events were passed."""
+        return drain(self.process_batch, self.upstreams, self.stop, self.batch_size)
 
     def run_forever(self, poll_seconds: float | None = None) -> None:
         follow_forever(

@@ -83,10 +83,16 @@ class ProjectionRunner:
         self.batch_size = batch_size
         self.stop = stop or threading.Event()
         self.on_batch = on_batch
+        # Where each source stands, as this runner last committed it: read once, then checked under the row
+        # lock of every commit (which drops it if anything else moved the position meanwhile).
+        self._positions: dict[str, int] = {}
 
     def position(self, source: str) -> int:
-        row, _ = ProjectionPosition.objects.get_or_create(follower=self.projection.name, source=source)
-        return row.position
+        known = self._positions.get(source)
+        if known is None:
+            row, _ = ProjectionPosition.objects.get_or_create(follower=self.projection.name, source=source)
+            known = self._positions[source] = row.position
+        return known
 
     def process_batch(self, source: str) -> int:
         """Apply the next batch from one source; return how many events took effect.
@@ -153,17 +159,22 @@ class ProjectionRunner:
 
     def _commit(self, source: str, start: int, batch: list[tuple[Notification, Any]]) -> None:
         """Apply `batch` and move the position from `start` to its last event, in one transaction."""
-        with transaction.atomic():
-            row = ProjectionPosition.objects.select_for_update().get(follower=self.projection.name, source=source)
-            if row.position != start:
-                raise PositionMoved
-            self.projection.handle([event for _, event in batch])
-            row.position = batch[-1][0].id
-            row.save(update_fields=["position", "updated_at"])
+        try:
+            with transaction.atomic():
+                row = ProjectionPosition.objects.select_for_update().get(follower=self.projection.name, source=source)
+                if row.position != start:
+                    raise PositionMoved
+                self.projection.handle([event for _, event in batch])
+                row.position = batch[-1][0].id
+                row.save(update_fields=["position", "updated_at"])
+        except BaseException:
+            self._positions.pop(source, None)
+            raise
+        self._positions[source] = row.position
 
     def catch_up(self) -> int:
         """Process until every source is drained; return the number of events processed."""
-        return drain(self.process_batch, self.projection.sources, self.stop)
+        return drain(self.process_batch, self.projection.sources, self.stop, self.batch_size)
 
     def run_forever(self, poll_seconds: float | None = None) -> None:
         """Run until `stop` is set; a second copy of the same projection waits as a standby."""
@@ -189,10 +200,12 @@ def wait_for_projection(name: str, timeout: float | None = None) -> bool:
         return True
     deadline = time.monotonic() + (settings.PROJECTION_WAIT_SECONDS if timeout is None else timeout)
     delay = 0.005
+    # Asked several times per mutation: plain SQL, since building the ORM query cost more than running it.
+    query = f"SELECT source, position FROM {ProjectionPosition._meta.db_table} WHERE follower = %s"  # noqa: S608
     while True:
-        reached = dict(
-            ProjectionPosition.objects.filter(follower=name, source__in=targets).values_list("source", "position")
-        )
+        with connection.cursor() as cursor:
+            cursor.execute(query, [name])
+            reached = dict(cursor.fetchall())
         if all(reached.get(source, 0) >= position for source, position in targets.items()):
             return True
         remaining = deadline - time.monotonic()

@@ -205,7 +205,7 @@ class Relay:
     def catch_up(self) -> int:
         if not self._topics_ready:
             self.ensure_topics()
-        return drain(self.relay_batch, self.contexts, self.stop)
+        return drain(self.relay_batch, self.contexts, self.stop, self.batch_size)
 
     def run_forever(self, poll_seconds: float = 1.0) -> None:
         """Relay until `stop` is set; survives the broker or PostgreSQL going away, retrying with backoff."""
