@@ -16,7 +16,7 @@ from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode
 from ocg.spine.errors import PermissionDenied, Unauthenticated, as_error_dict, is_domain_error
 from ocg.spine.eventstore import tracking_written_positions
 from ocg.spine.graphql_errors import format_error as format_graphql_error
-from ocg.spine.graphql_limits import LimitedGraphQLViewMixin
+from ocg.spine.graphql_view import LimitedGraphQLViewMixin
 from ocg.spine.idempotency import note_error_codes
 from ocg.spine.permissions import has_permission
 from ocg.spine.projections import wait_for_projection
