@@ -1,15 +1,15 @@
-"""The one settings module. Every value comes from the environment; see the README's table."""
+"""The settings module Django loads. Every value comes from the environment; see the README's table.
+
+The services underneath and logging are blocks of their own in ocg/settings_parts/, imported where they stood.
+"""
 
 from pathlib import Path
 
-import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from ocg.identity.jwtconfig import simple_jwt_settings
+from ocg.settings_parts.paths import BASE_DIR, VAR_DIR
 from ocg.spine.env import env, env_bool, env_float, env_int, env_list
-
-BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(env("OCG_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG")
 
@@ -88,109 +88,17 @@ TEMPLATES = [
     },
 ]
 
-# Database: PostgreSQL in production and tests, a SQLite file for the embedded `make run`.
-DATABASE_URL = env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'ocg.sqlite3'}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Under ASGI, CONN_MAX_AGE gives no reuse (each sync view runs in a new thread): use the pool.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-        "min_size": env_int("DB_POOL_MIN_SIZE", 2),
-        "max_size": env_int("DB_POOL_MAX_SIZE", 10),
-        "timeout": 10,
-    }
-else:
-    DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=20, transaction_mode="IMMEDIATE")
-EMBEDDED = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
-if EMBEDDED:
-    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+# The services underneath: database, event store (with its projections and process managers), Kafka, Redis,
+# Celery's broker (ocg/settings_parts/infrastructure.py).
+from ocg.settings_parts.infrastructure import *  # noqa: E402, F403
 
-# Event store: one eventsourcing Application per bounded context, each with its own events table.
-EVENT_STORE = {
-    "APPLICATIONS": {
-        "catalog": "ocg.catalog.application.CatalogApplication",
-        "identity": "ocg.identity.application.IdentityApplication",
-        "orders": "ocg.orders.application.OrdersApplication",
-        "negotiation": "ocg.negotiation.application.NegotiationApplication",
-        "payments": "ocg.payments.application.PaymentsApplication",
-        "backoffice": "ocg.backoffice.application.BackofficeApplication",
-    },
-    # The SQLite file for events in embedded mode (PostgreSQL mode uses DATABASE_URL's database).
-    "SQLITE_PATH": env("EVENT_STORE_SQLITE_PATH", str(VAR_DIR / "events.sqlite3")),
-    # Connections each context's pool keeps open, and how many more it may open under load.
-    "POOL_SIZE": env_int("EVENT_STORE_POOL_SIZE", 2),
-    "POOL_MAX_OVERFLOW": env_int("EVENT_STORE_POOL_MAX_OVERFLOW", 8),
-    "LOCK_TIMEOUT_SECONDS": env_int("EVENT_STORE_LOCK_TIMEOUT", 5),
-    "CONFLICT_RETRIES": env_int("EVENT_STORE_CONFLICT_RETRIES", 3),
-}
-
-PROJECTIONS = [
-    "ocg.catalog.projections.CatalogProjection",
-    "ocg.orders.projections.OrdersProjection",
-    "ocg.payments.projections.PaymentsProjection",
-    "ocg.negotiation.projections.NegotiationProjection",
-    "ocg.negotiation.chat.projection.ChatSystemMessages",
-]
-# Process managers: a context -> its process application (it declares the contexts it follows).
-POLICIES: dict[str, str] = {
-    "catalog": "ocg.catalog.policies.InventoryPolicy",
-    "orders": "ocg.orders.policies.OrderPolicy",
-    "payments": "ocg.payments.policies.PaymentPolicy",
-    "negotiation": "ocg.negotiation.policies.NegotiationPolicy",  # custom price -> Opened; order ended -> Closed
-}
-# How long a mutation waits for its projection before answering (read-your-writes).
-PROJECTION_WAIT_SECONDS = env_float("PROJECTION_WAIT_SECONDS", 2.0)
 # Orders: how long a confirmed order holds its stock unpaid, and how many lines one order may have.
 ORDER_PAYMENT_WINDOW_SECONDS = env_int("ORDER_PAYMENT_WINDOW_SECONDS", 30 * 60)
 ORDER_MAX_LINES = env_int("ORDER_MAX_LINES", 50)
 # Negotiation: how many proposals one order's negotiation allows, and how long a proposal stays open.
 NEGOTIATION_MAX_ROUNDS = env_int("NEGOTIATION_MAX_ROUNDS", 10)
 NEGOTIATION_PROPOSAL_HOURS = env_int("NEGOTIATION_PROPOSAL_HOURS", 48)
-PROJECTION_POLL_SECONDS = env_float("PROJECTION_POLL_SECONDS", 1.0)
 
-# Kafka: the relay stays idle unless brokers are configured.
-KAFKA_BOOTSTRAP_SERVERS = env("KAFKA_BOOTSTRAP_SERVERS")
-KAFKA_TOPIC_PARTITIONS = env_int("KAFKA_TOPIC_PARTITIONS", 3)
-KAFKA_TOPIC_REPLICATION = env_int("KAFKA_TOPIC_REPLICATION", 1)
-# How long the relay lets the producer retry one message before failing the batch and starting over.
-KAFKA_MESSAGE_TIMEOUT_MS = env_int("KAFKA_MESSAGE_TIMEOUT_MS", 60_000)
-KAFKA_PRODUCER_OPTIONS: dict[str, object] = {}
-
-# Redis: cache and channel layer; in-memory when unset (embedded mode).
-REDIS_URL = env("REDIS_URL")
-if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "ocg.spine.cache.RedisCache", "LOCATION": REDIS_URL}}
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {
-                "hosts": [
-                    {
-                        "address": REDIS_URL,
-                        # redis-py's pool refuses (MaxConnectionsError) past its size rather than waiting: every
-                        # concurrent send holds a connection, so a busy socket server needs more than its 100.
-                        "max_connections": env_int("CHANNEL_LAYER_MAX_CONNECTIONS", 1000),
-                        # A socket's receive is a 5-second blocking pop; redis-py's default 5-second read
-                        # timeout would cut it short on a busy server and end the socket's consumer.
-                        "socket_timeout": 30,
-                    }
-                ],
-                "capacity": env_int("CHANNEL_LAYER_CAPACITY", 1000),
-            },
-        }
-    }
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-
-# Celery: a Redis broker when configured, otherwise tasks run inside the process. The in-memory broker is
-# named with a host: eager tasks still open a producer, and kombu warns about a URL without one.
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL or "memory://localhost/")
-CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
-# The worker keeps the project's logging (and its redaction) instead of installing its own handlers.
-CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-CELERY_TIMEZONE = "UTC"
 # Timed jobs. Celery beat runs them in production; `manage.py serve` without Redis runs them in a thread.
 CELERY_BEAT_SCHEDULE = {
     "expire-unpaid-orders": {
@@ -465,37 +373,5 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 
-LOG_LEVEL = env("LOG_LEVEL", "INFO")
-# Every handler redacts (query strings, credential headers, tokens), whichever logger a line comes from.
-# Requests and sockets are logged once, by the project (ocg.request): the server's access log, its per-socket
-# lines and Django's 4xx warnings would repeat them, so they are off; errors still log.
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {
-        "request_id": {"()": "ocg.spine.requestlog.RequestIdFilter"},
-        "redact": {"()": "ocg.spine.requestlog.RedactSecretsFilter"},
-        "server_socket_lines": {"()": "ocg.spine.socketlog.ServerSocketLinesFilter"},
-    },
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
-        "json": {"()": "ocg.spine.requestlog.JsonFormatter"},
-    },
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact", "request_id"]},
-        "requests": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["redact", "request_id"]},
-    },
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {
-        "django.db.backends": {"level": "INFO"},
-        "ocg.request": {"handlers": ["requests"], "level": "INFO", "propagate": False},
-        # Django's default handlers (its own console, runserver's, mail_admins) give way to the root's.
-        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
-        "django.server": {"handlers": [], "propagate": True},
-        "django.request": {"level": "ERROR"},
-        # uvicorn configures these before loading the application; this replaces its handlers with ours.
-        "uvicorn": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
-        "uvicorn.error": {"level": LOG_LEVEL, "filters": ["server_socket_lines"], "propagate": True},
-        "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
-    },
-}
+# Logging, every line redacted (ocg/settings_parts/logging_config.py).
+from ocg.settings_parts.logging_config import *  # noqa: E402, F403
