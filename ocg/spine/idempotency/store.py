@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -12,7 +13,7 @@ from uuid import UUID, uuid4
 
 import http_sf
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
@@ -180,25 +181,49 @@ def in_flight_timeout() -> timedelta:
     return timedelta(seconds=settings.IDEMPOTENCY["IN_FLIGHT_TIMEOUT_SECONDS"])
 
 
+def insert_claim(*, scope: str, key: str, fingerprint: str, claim: UUID, now: datetime) -> int | None:
+    """The new claim row's id, committed before the work starts; None when the key is already someone's.
+
+    INSERT ... ON CONFLICT DO NOTHING: a replay costs no failed statement, and a new key one round trip when
+    the connection is in autocommit (a statement alone is its own transaction). Inside a transaction the
+    durable block refuses, as the claim must be seen by other requests at once.
+    """
+    meta = IdempotencyRecord._meta
+    values = {
+        "scope": scope,
+        "key": key,
+        "fingerprint": fingerprint,
+        "state": IdempotencyRecord.State.IN_FLIGHT,
+        "claim": claim,
+        "content_type": "",
+        "created_at": now,
+        "claimed_at": now,
+    }
+    fields = [meta.get_field(name) for name in values]
+    quote = connection.ops.quote_name
+    statement = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"ON CONFLICT ({quote('scope')}, {quote('key')}) DO NOTHING RETURNING {quote(meta.pk.column)}"
+    )
+    parameters = [field.get_db_prep_save(values[field.name], connection) for field in fields]
+    with contextlib.ExitStack() as stack:
+        if not transaction.get_autocommit():
+            stack.enter_context(transaction.atomic(durable=True))
+        with connection.cursor() as cursor:
+            cursor.execute(statement, parameters)
+            row = cursor.fetchone()
+    return row[0] if row else None
+
+
 def claim(scope: str, key: str, fingerprint: str) -> Claim | IdempotencyRecord:
     """Takes the key, or answers the kept record to replay; refuses a reuse (422) or a key in flight (409)."""
     for _attempt in range(CLAIM_ATTEMPTS):
         now = timezone.now()
         token = uuid4()
-        try:
-            with transaction.atomic(durable=True):
-                record = IdempotencyRecord.objects.create(
-                    scope=scope,
-                    key=key,
-                    fingerprint=fingerprint,
-                    state=IdempotencyRecord.State.IN_FLIGHT,
-                    claim=token,
-                    created_at=now,
-                    claimed_at=now,
-                )
-            return Claim(record.pk, token)
-        except IntegrityError:
-            pass
+        record_id = insert_claim(scope=scope, key=key, fingerprint=fingerprint, claim=token, now=now)
+        if record_id is not None:
+            return Claim(record_id, token)
         existing = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
         if existing is None:
             continue  # released or purged since the INSERT conflicted
