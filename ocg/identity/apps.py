@@ -28,6 +28,10 @@ class IdentityConfig(contexts.ContextConfig):
         from ocg.identity import cached_users  # noqa: F401 - connects the signals that keep its cache true
 
         register_error_statuses(ERROR_STATUSES)
+        from ocg.identity.authentication import bearer_subject
+        from ocg.spine.ratelimit import register_request_subject
+
+        register_request_subject(bearer_subject)
         from ocg.identity.sign_in import register_surfaces
 
         register_surfaces()

@@ -33,6 +33,12 @@ def bearer_token(header: str) -> str | None:
     return token.strip()
 
 
+def bearer_subject(request: HttpRequest) -> str | None:
+    """The user a request's bearer token speaks for, signature checked, for the rate limiter (see ready())."""
+    token = bearer_token(request.META.get("HTTP_AUTHORIZATION", ""))
+    return tokens.access_subject(token) if token else None
+
+
 class TokenAuthenticationMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

@@ -13,6 +13,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from ocg.identity.models import User
+from ocg.identity.tokens import issue_token_pair
 from ocg.schema import schema
 from ocg.spine import ratelimit
 from ocg.spine.localbroker import free_port
@@ -80,6 +81,35 @@ def test_a_signed_in_user_is_limited_across_ips(client, settings):
     assert 429 not in answered
     assert refused.status_code == 429 and int(refused["Retry-After"]) >= 1
     assert other_user.status_code != 429
+
+
+@pytest.mark.django_db
+def test_a_bearer_token_user_is_counted_once_per_request_with_the_ip_in_one_call(client, settings, redis_client):
+    """The limiter counts the token's user before authentication, with the IP; the later check does not count
+    the same request again."""
+    limits(settings, user=(2, 60))
+    user = User.objects.create_user("bearer-limited@example.com", "a-long-password")
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {issue_token_pair(user, 'password')['access']}"}
+    answered = [client.get(ANYWHERE, REMOTE_ADDR=f"203.0.113.{40 + i}", **bearer).status_code for i in range(2)]
+    refused = client.get(ANYWHERE, REMOTE_ADDR="203.0.113.50", **bearer)
+
+    assert 429 not in answered, "one request was counted twice against the user"
+    assert refused.status_code == 429 and int(refused["Retry-After"]) >= 1
+    [key] = [key for key in redis_client.keys("*") if f"user:{user.pk}:".encode() in key]
+    assert int(redis_client.get(key)) == 3
+
+
+@pytest.mark.django_db
+def test_a_forged_token_does_not_spend_its_named_users_budget(client, settings, redis_client):
+    limits(settings, user=(1, 60))
+    victim = User.objects.create_user("victim@example.com", "a-long-password")
+    header, payload, _signature = issue_token_pair(victim, "password")["access"].split(".")
+    forged = {"HTTP_AUTHORIZATION": f"Bearer {header}.{payload}.{'A' * 43}"}
+    for _ in range(3):
+        assert client.get(ANYWHERE, **forged).status_code == 401
+    assert not [key for key in redis_client.keys("*") if f"user:{victim.pk}:".encode() in key]
+    genuine = {"HTTP_AUTHORIZATION": f"Bearer {issue_token_pair(victim, 'password')['access']}"}
+    assert client.get(ANYWHERE, **genuine).status_code != 429
 
 
 @pytest.mark.django_db
