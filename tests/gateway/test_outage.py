@@ -16,7 +16,7 @@ from ocg.identity import cached_users
 from ocg.identity.models import User
 from ocg.identity.tokens import issue_token_pair
 from ocg.spine.errors import UNAVAILABLE_MESSAGE, service_unavailable
-from ocg.spine.eventstore import applications, postgres_conninfo
+from ocg.spine.eventstore import postgres_conninfo
 from tests.gateway.failing_urls import SECRET
 
 PRODUCTS = "{ products(first: 1) { edges { node { id } } } }"
@@ -63,22 +63,34 @@ def shopper_token(transactional_db) -> str:
     return issue_token_pair(user, "password")["access"]
 
 
+OUTAGE_APPLICATION = "ocg-outage-test"
+
+
 @pytest.fixture
 def database_outage(transactional_db) -> Iterator[None]:
-    """Every session of this test database is cut, as a server restart would; the pools start afresh after."""
-    connection.ensure_connection()
-    with psycopg.connect(postgres_conninfo("ocg-test-outage"), autocommit=True) as killer:
-        cut = killer.execute(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        ).fetchone()[0]
-    assert cut >= 1
+    """The sessions of Django's connection pool are cut, as a server restart would; nothing else is touched
+    (the event store's pools go on), and the pool starts afresh afterwards."""
+    options = connection.settings_dict["OPTIONS"]
+    killer_conninfo = postgres_conninfo("ocg-test-outage")
+    connection.close()
+    connection.close_pool()
+    options["application_name"] = OUTAGE_APPLICATION
     try:
+        connection.ensure_connection()
+        connection.close()
+        connection.pool.wait(timeout=10)  # every pooled connection is open, so none opens after the cut
+        with psycopg.connect(killer_conninfo, autocommit=True) as killer:
+            cut = killer.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND application_name = %s",
+                [OUTAGE_APPLICATION],
+            ).fetchone()[0]
+        assert cut >= 1
         yield
     finally:
         connection.close()
         connection.close_pool()
-        applications.close_all()
+        del options["application_name"]
 
 
 def test_a_real_database_outage_answers_graphql_with_503_unavailable(database_outage):
