@@ -216,7 +216,7 @@ def default_message(status: int, response: HttpResponse) -> str:
         allowed = response.get("Allow", "")
         return f"This method is not allowed here (allowed: {allowed})." if allowed else "This method is not allowed."
     if status == 503:
-        return "The service is unavailable for a moment; try again shortly."
+        return UNAVAILABLE_MESSAGE
     if status >= 500:
         return "The server failed to answer this request; the failure has been logged."
     try:
