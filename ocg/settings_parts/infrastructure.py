@@ -24,6 +24,7 @@ __all__ = [
     "DATABASE_URL",
     "EMBEDDED",
     "EVENT_STORE",
+    "HTTP_THREADS",
     "KAFKA_BOOTSTRAP_SERVERS",
     "KAFKA_MESSAGE_TIMEOUT_MS",
     "KAFKA_PRODUCER_OPTIONS",
@@ -40,7 +41,8 @@ __all__ = [
 DATABASE_URL = env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'ocg.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Under ASGI, CONN_MAX_AGE gives no reuse (each sync view runs in a new thread): use the pool.
+    # Connections are shared through the pool, not kept per thread (CONN_MAX_AGE): the socket consumers and the
+    # HTTP threads (HTTP_THREADS) all take one for the length of a request or a message, then give it back.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": env_int("DB_POOL_MIN_SIZE", 2),
@@ -49,6 +51,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     }
 else:
     DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=20, transaction_mode="IMMEDIATE")
+# Threads of one server process that run HTTP requests (see ocg/asgi.py): more than the database pool's size
+# would only wait for a connection.
+HTTP_THREADS = env_int("HTTP_THREADS", 10)
 EMBEDDED = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
 if EMBEDDED:
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)

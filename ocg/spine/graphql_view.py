@@ -141,7 +141,7 @@ class LimitedGraphQLViewMixin:
             message = f"Query cost {cost} exceeds the maximum of {settings.GRAPHQL_MAX_COST}."
             return ExecutionResult(errors=[limit_error(message, "query_too_costly")], extensions=cost_extension(cost))
         if operation.operation == OperationType.MUTATION:
-            hold_graphql_key(request, schema, document, operation, variables, coerced)
+            hold_graphql_key(request, schema, query, document, operation, variables, coerced)
 
         answer = None
         if operation.operation == OperationType.QUERY:

@@ -7,6 +7,7 @@ through the one rule in store.py.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
@@ -26,12 +27,14 @@ from graphql import (
     VariableNode,
     Visitor,
     get_named_type,
+    parse,
     print_ast,
     value_from_ast,
     visit,
 )
 
 from ocg.spine.gateway import json_body
+from ocg.spine.graphql_limits import MAX_TOKENS, get_operation
 from ocg.spine.idempotency.store import (
     ARGUMENT,
     HEADER,
@@ -96,9 +99,29 @@ class WithoutKeyArgument(Visitor):
         return REMOVE if node.variable.name.value == self.variable else None
 
 
+# Documents whose fingerprinted form is remembered, by their text (clients send the same few again and again).
+FINGERPRINTED_DOCUMENTS = 512
+FINGERPRINTED_DOCUMENT_CHARS = 16_384
+
+
+def document_without_key(document: DocumentNode, node: FieldNode, dropped: str | None) -> str:
+    return print_ast(visit(document, WithoutKeyArgument(node, dropped)))
+
+
+@functools.lru_cache(maxsize=FINGERPRINTED_DOCUMENTS)
+def remembered_document_without_key(query: str, operation_name: str | None, dropped: str | None) -> str:
+    """The same, from the text: what it prints depends on the text, the operation run and the dropped variable
+    alone (the operation has one root field), so it can be kept by those rather than printed per request."""
+    document = parse(query, max_tokens=MAX_TOKENS)
+    operation = get_operation(document, operation_name)
+    assert operation is not None  # the request was checked against the same text
+    return document_without_key(document, root_fields(document, operation)[0], dropped)
+
+
 def graphql_gate(
     request: HttpRequest,
     schema: GraphQLSchema,
+    query: str,
     document: DocumentNode,
     operation: OperationDefinitionNode,
     variables: dict[str, Any] | None,
@@ -136,12 +159,17 @@ def graphql_gate(
     if scope is None or key is None:
         return None
     dropped = argument.value.name.value if argument is not None and isinstance(argument.value, VariableNode) else None
+    operation_name = operation.name.value if operation.name else None
+    if len(query) <= FINGERPRINTED_DOCUMENT_CHARS:
+        printed = remembered_document_without_key(query, operation_name, dropped)
+    else:
+        printed = document_without_key(document, node, dropped)
     fingerprint = digest(
         {
             "method": request.method,
             "path": request.path,
-            "document": print_ast(visit(document, WithoutKeyArgument(node, dropped))),
-            "operation": operation.name.value if operation.name else None,
+            "document": printed,
+            "operation": operation_name,
             "variables": {name: value for name, value in (variables or {}).items() if name != dropped},
         }
     )
@@ -198,6 +226,7 @@ CLAIM_ATTRIBUTE = "_ocg_idempotency_claim"
 def hold_graphql_key(
     request: HttpRequest,
     schema: GraphQLSchema,
+    query: str,
     document: DocumentNode,
     operation: OperationDefinitionNode,
     variables: dict[str, Any] | None,
@@ -205,7 +234,7 @@ def hold_graphql_key(
 ) -> None:
     """Claims a mutation's key before it runs; a replay or a refusal ends the request (`IdempotentAnswer`)."""
     try:
-        gate = graphql_gate(request, schema, document, operation, variables, coerced)
+        gate = graphql_gate(request, schema, query, document, operation, variables, coerced)
     except IdempotencyRefusal as refusal:
         raise IdempotentAnswer(refusal.graphql_response()) from None
     if isinstance(gate, IdempotencyRecord):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -181,6 +182,29 @@ def in_flight_timeout() -> timedelta:
     return timedelta(seconds=settings.IDEMPOTENCY["IN_FLIGHT_TIMEOUT_SECONDS"])
 
 
+# The two statements every keyed request runs, written once: building them through the ORM cost several
+# times what running them does (a replay is meant to be the cheapest answer there is).
+CLAIM_COLUMNS = ("scope", "key", "fingerprint", "state", "claim", "content_type", "created_at", "claimed_at")
+RECORD_COLUMNS = ("id", "fingerprint", "state", "claim", "status", "body", "content_type", "created_at", "claimed_at")
+
+
+@functools.cache
+def claim_statements(vendor: str) -> tuple[str, str]:
+    """(INSERT of a new claim, SELECT of a kept record) in this database's quoting."""
+    quote = connection.ops.quote_name
+    table = quote(IdempotencyRecord._meta.db_table)
+    insert = (
+        f"INSERT INTO {table} ({', '.join(map(quote, CLAIM_COLUMNS))}) "  # noqa: S608 - names from the model
+        f"VALUES ({', '.join(['%s'] * len(CLAIM_COLUMNS))}) "
+        f"ON CONFLICT ({quote('scope')}, {quote('key')}) DO NOTHING RETURNING {quote('id')}"
+    )
+    select = (
+        f"SELECT {', '.join(map(quote, RECORD_COLUMNS))} FROM {table} "  # noqa: S608 - names from the model
+        f"WHERE {quote('scope')} = %s AND {quote('key')} = %s"
+    )
+    return insert, select
+
+
 def insert_claim(*, scope: str, key: str, fingerprint: str, claim: UUID, now: datetime) -> int | None:
     """The new claim row's id, committed before the work starts; None when the key is already someone's.
 
@@ -188,32 +212,23 @@ def insert_claim(*, scope: str, key: str, fingerprint: str, claim: UUID, now: da
     the connection is in autocommit (a statement alone is its own transaction). Inside a transaction the
     durable block refuses, as the claim must be seen by other requests at once.
     """
-    meta = IdempotencyRecord._meta
-    values = {
-        "scope": scope,
-        "key": key,
-        "fingerprint": fingerprint,
-        "state": IdempotencyRecord.State.IN_FLIGHT,
-        "claim": claim,
-        "content_type": "",
-        "created_at": now,
-        "claimed_at": now,
-    }
-    fields = [meta.get_field(name) for name in values]
-    quote = connection.ops.quote_name
-    statement = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(fields))}) "
-        f"ON CONFLICT ({quote('scope')}, {quote('key')}) DO NOTHING RETURNING {quote(meta.pk.column)}"
-    )
-    parameters = [field.get_db_prep_save(values[field.name], connection) for field in fields]
+    insert, _select = claim_statements(connection.vendor)
+    stored_now = connection.ops.adapt_datetimefield_value(now)
+    stored_claim = claim if connection.features.has_native_uuid_field else claim.hex
+    in_flight = IdempotencyRecord.State.IN_FLIGHT.value
+    parameters = [scope, key, fingerprint, in_flight, stored_claim, "", stored_now, stored_now]
     with contextlib.ExitStack() as stack:
         if not transaction.get_autocommit():
             stack.enter_context(transaction.atomic(durable=True))
         with connection.cursor() as cursor:
-            cursor.execute(statement, parameters)
+            cursor.execute(insert, parameters)
             row = cursor.fetchone()
     return row[0] if row else None
+
+
+def kept_record(scope: str, key: str) -> IdempotencyRecord | None:
+    _insert, select = claim_statements(connection.vendor)
+    return next(iter(IdempotencyRecord.objects.raw(select, [scope, key])), None)
 
 
 def claim(scope: str, key: str, fingerprint: str) -> Claim | IdempotencyRecord:
@@ -224,7 +239,7 @@ def claim(scope: str, key: str, fingerprint: str) -> Claim | IdempotencyRecord:
         record_id = insert_claim(scope=scope, key=key, fingerprint=fingerprint, claim=token, now=now)
         if record_id is not None:
             return Claim(record_id, token)
-        existing = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
+        existing = kept_record(scope, key)
         if existing is None:
             continue  # released or purged since the INSERT conflicted
         if existing.fingerprint != fingerprint:
