@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Model
+from django.utils import timezone
 from django.utils.module_loading import import_string
 from eventsourcing.persistence import Notification
 
@@ -62,6 +63,14 @@ def get_projection(name: str) -> Projection:
     except KeyError:
         known = ", ".join(registered_projections())
         raise LookupError(f"No projection named {name!r}; known: {known}") from None
+
+
+# Every batch of every projection runs it: plain SQL, as building the ORM's SELECT ... FOR UPDATE and UPDATE
+# cost a follower more than the two round trips they made.
+MOVE_POSITION = (
+    f"UPDATE {ProjectionPosition._meta.db_table} SET position = %s, updated_at = %s "  # noqa: S608
+    "WHERE follower = %s AND source = %s AND position = %s"
+)
 
 
 class PositionMoved(Exception):
@@ -159,18 +168,21 @@ class ProjectionRunner:
 
     def _commit(self, source: str, start: int, batch: list[tuple[Notification, Any]]) -> None:
         """Apply `batch` and move the position from `start` to its last event, in one transaction."""
+        end = batch[-1][0].id
         try:
             with transaction.atomic():
-                row = ProjectionPosition.objects.select_for_update().get(follower=self.projection.name, source=source)
-                if row.position != start:
-                    raise PositionMoved
+                # Moving the position first takes the row's lock for the whole batch, and checks it in the
+                # same statement: nothing else (another copy, `skip_event`) moved it since it was read.
+                with connection.cursor() as cursor:
+                    now = connection.ops.adapt_datetimefield_value(timezone.now())
+                    cursor.execute(MOVE_POSITION, [end, now, self.projection.name, source, start])
+                    if cursor.rowcount != 1:
+                        raise PositionMoved
                 self.projection.handle([event for _, event in batch])
-                row.position = batch[-1][0].id
-                row.save(update_fields=["position", "updated_at"])
         except BaseException:
             self._positions.pop(source, None)
             raise
-        self._positions[source] = row.position
+        self._positions[source] = end
 
     def catch_up(self) -> int:
         """Process until every source is drained; return the number of events processed."""
