@@ -256,6 +256,9 @@ class PolicyRunner:
         self.context = context
         self.batch_size = batch_size
         self.stop = stop or threading.Event()
+        # Where each upstream stands, as this runner last tracked it: read from the tracking table once, then
+        # kept after each commit, so a batch costs no query for it. Dropped on any failure, and read again.
+        self._positions: dict[str, int] = {}
 
     @property
     def name(self) -> str:
@@ -276,7 +279,9 @@ class PolicyRunner:
         """Act on the next batch from one upstream log; return how many of its events were passed."""
         reactor = self.reactor
         source = applications.get(upstream)
-        start = reactor.recorder.max_tracking_id(source.name) or 0
+        start = self._positions.get(upstream)
+        if start is None:
+            start = reactor.recorder.max_tracking_id(source.name) or 0
         notifications = source.recorder.select_notifications(
             start=start, limit=self.batch_size, inclusive_of_start=False
         )
@@ -284,14 +289,20 @@ class PolicyRunner:
         limit = REACTIONS_PER_TRANSACTION if isinstance(reactor, ContextPolicy) else 1
         chunk: list[Any] = []
         passed = 0
-        for index, notification in enumerate(notifications):
-            if self.stop.is_set():
-                break
-            if wanted is None or notification.topic in wanted:
-                chunk.append(notification)
-            if len(chunk) == limit or index == len(notifications) - 1:
-                self._commit(reactor, source, upstream, chunk, notification, start)
-                start, chunk, passed = notification.id, [], index + 1
+        try:
+            for index, notification in enumerate(notifications):
+                if self.stop.is_set():
+                    break
+                if wanted is None or notification.topic in wanted:
+                    chunk.append(notification)
+                if len(chunk) == limit or index == len(notifications) - 1:
+                    self._commit(reactor, source, upstream, chunk, notification, start)
+                    start, chunk, passed = notification.id, [], index + 1
+        except BaseException:
+            self._positions.pop(upstream, None)
+            raise
+        # `_commit` returns only once `start` is tracked (by this runner, or already by another copy).
+        self._positions[upstream] = start
         return passed
 
     def _commit(self, reactor: Any, source: Any, upstream: str, chunk: list[Any], end: Any, start: int) -> None:
