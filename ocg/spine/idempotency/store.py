@@ -208,9 +208,9 @@ def claim_statements(vendor: str) -> tuple[str, str]:
 def insert_claim(*, scope: str, key: str, fingerprint: str, claim: UUID, now: datetime) -> int | None:
     """The new claim row's id, committed before the work starts; None when the key is already someone's.
 
-    INSERT ... ON CONFLICT DO NOTHING: a replay costs no failed statement, and a new key one round trip when
-    the connection is in autocommit (a statement alone is its own transaction). Inside a transaction the
-    durable block refuses, as the claim must be seen by other requests at once.
+    INSERT ... ON CONFLICT DO NOTHING: losing a race for the key costs no failed statement, and a new key one
+    round trip when the connection is in autocommit (a statement alone is its own transaction). Inside a
+    transaction the durable block refuses, as the claim must be seen by other requests at once.
     """
     insert, _select = claim_statements(connection.vendor)
     stored_now = connection.ops.adapt_datetimefield_value(now)
@@ -236,12 +236,13 @@ def claim(scope: str, key: str, fingerprint: str) -> Claim | IdempotencyRecord:
     for _attempt in range(CLAIM_ATTEMPTS):
         now = timezone.now()
         token = uuid4()
-        record_id = insert_claim(scope=scope, key=key, fingerprint=fingerprint, claim=token, now=now)
-        if record_id is not None:
-            return Claim(record_id, token)
+        # Looked up first: a replay then costs one read. A new key costs that read and the INSERT.
         existing = kept_record(scope, key)
         if existing is None:
-            continue  # released or purged since the INSERT conflicted
+            record_id = insert_claim(scope=scope, key=key, fingerprint=fingerprint, claim=token, now=now)
+            if record_id is not None:
+                return Claim(record_id, token)
+            continue  # another request took the key since the read: look again
         if existing.fingerprint != fingerprint:
             raise IdempotencyRefusal(
                 REUSED,
