@@ -110,3 +110,4 @@ def test_a_bearer_token_needs_no_csrf_token(shopper):
     response = post_graphql(browser, ME, HTTP_AUTHORIZATION=f"Bearer {access}")
 
     assert response.json()["data"]["me"] == {"id": str(shopper.id)}
+    assert "csrftoken" not in response.cookies  # nor is one minted for it
