@@ -37,26 +37,39 @@ class SkuSnapshot:
 
 
 def sellable_skus(skus: Iterable[str]) -> dict[str, SkuSnapshot]:
-    """Each known, not removed SKU (upper-cased) with its product; unknown SKUs are simply absent."""
+    """Each known, not removed SKU (upper-cased) with its product; unknown SKUs are simply absent.
+
+    Every checkout asks this: only the columns a snapshot needs are read, as tuples, not the whole rows.
+    """
     wanted = {sku.strip().upper() for sku in skus}
-    variants = list(VariantView.objects.filter(sku__in=wanted, removed=False))
-    products = ProductView.objects.in_bulk({variant.product_id for variant in variants})
+    variants = list(
+        VariantView.objects.filter(sku__in=wanted, removed=False).values_list(
+            "sku", "product_id", "size", "colour", "available"
+        )
+    )
+    products = {
+        row[0]: row
+        for row in ProductView.objects.filter(id__in={variant[1] for variant in variants}).values_list(
+            "id", "name", "designer_id", "price", "currency", "status", "customizable"
+        )
+    }
     snapshots = {}
-    for variant in variants:
-        product = products.get(variant.product_id)
+    for sku, product_id, size, colour, available in variants:
+        product = products.get(product_id)
         if product is None:
             continue
-        snapshots[variant.sku] = SkuSnapshot(
-            sku=variant.sku,
-            product_id=product.id,
-            product_name=product.name,
-            designer_id=product.designer_id,
-            size=variant.size,
-            colour=variant.colour,
-            unit_price=product.money,
-            published=product.status == PUBLISHED,
-            customizable=product.customizable,
-            available=variant.available,
+        _id, name, designer, price, currency, status, customizable = product
+        snapshots[sku] = SkuSnapshot(
+            sku=sku,
+            product_id=product_id,
+            product_name=name,
+            designer_id=designer,
+            size=size,
+            colour=colour,
+            unit_price=None if price is None else Money.restore(price, currency),
+            published=status == PUBLISHED,
+            customizable=customizable,
+            available=available,
         )
     return snapshots
 

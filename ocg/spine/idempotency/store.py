@@ -9,7 +9,7 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID, uuid4
 
 import http_sf
@@ -182,27 +182,43 @@ def in_flight_timeout() -> timedelta:
     return timedelta(seconds=settings.IDEMPOTENCY["IN_FLIGHT_TIMEOUT_SECONDS"])
 
 
-# The two statements every keyed request runs, written once: building them through the ORM cost several
-# times what running them does (a replay is meant to be the cheapest answer there is).
+# The statements every keyed request runs, written once: building them through the ORM cost several times what
+# running them does (a replay is meant to be the cheapest answer there is).
 CLAIM_COLUMNS = ("scope", "key", "fingerprint", "state", "claim", "content_type", "created_at", "claimed_at")
 RECORD_COLUMNS = ("id", "fingerprint", "state", "claim", "status", "body", "content_type", "created_at", "claimed_at")
+KEPT_COLUMNS = ("state", "status", "body", "content_type", "completed_at")
+
+
+class ClaimStatements(NamedTuple):
+    insert: str  # a new claim; its id, or nothing when the key is taken
+    select: str  # a kept record, by scope and key
+    keep: str  # the answer, into the record this request holds
 
 
 @functools.cache
-def claim_statements(vendor: str) -> tuple[str, str]:
-    """(INSERT of a new claim, SELECT of a kept record) in this database's quoting."""
+def claim_statements(vendor: str) -> ClaimStatements:
+    """The statements in this database's quoting."""
     quote = connection.ops.quote_name
     table = quote(IdempotencyRecord._meta.db_table)
-    insert = (
-        f"INSERT INTO {table} ({', '.join(map(quote, CLAIM_COLUMNS))}) "  # noqa: S608 - names from the model
-        f"VALUES ({', '.join(['%s'] * len(CLAIM_COLUMNS))}) "
-        f"ON CONFLICT ({quote('scope')}, {quote('key')}) DO NOTHING RETURNING {quote('id')}"
+    return ClaimStatements(
+        insert=(
+            f"INSERT INTO {table} ({', '.join(map(quote, CLAIM_COLUMNS))}) "  # noqa: S608 - names from the model
+            f"VALUES ({', '.join(['%s'] * len(CLAIM_COLUMNS))}) "
+            f"ON CONFLICT ({quote('scope')}, {quote('key')}) DO NOTHING RETURNING {quote('id')}"
+        ),
+        select=(
+            f"SELECT {', '.join(map(quote, RECORD_COLUMNS))} FROM {table} "  # noqa: S608 - names from the model
+            f"WHERE {quote('scope')} = %s AND {quote('key')} = %s"
+        ),
+        keep=(
+            f"UPDATE {table} SET {', '.join(f'{quote(column)} = %s' for column in KEPT_COLUMNS)} "  # noqa: S608
+            f"WHERE {quote('id')} = %s AND {quote('claim')} = %s"
+        ),
     )
-    select = (
-        f"SELECT {', '.join(map(quote, RECORD_COLUMNS))} FROM {table} "  # noqa: S608 - names from the model
-        f"WHERE {quote('scope')} = %s AND {quote('key')} = %s"
-    )
-    return insert, select
+
+
+def stored_uuid(value: UUID) -> Any:
+    return value if connection.features.has_native_uuid_field else value.hex
 
 
 def insert_claim(*, scope: str, key: str, fingerprint: str, claim: UUID, now: datetime) -> int | None:
@@ -212,22 +228,20 @@ def insert_claim(*, scope: str, key: str, fingerprint: str, claim: UUID, now: da
     round trip when the connection is in autocommit (a statement alone is its own transaction). Inside a
     transaction the durable block refuses, as the claim must be seen by other requests at once.
     """
-    insert, _select = claim_statements(connection.vendor)
     stored_now = connection.ops.adapt_datetimefield_value(now)
-    stored_claim = claim if connection.features.has_native_uuid_field else claim.hex
     in_flight = IdempotencyRecord.State.IN_FLIGHT.value
-    parameters = [scope, key, fingerprint, in_flight, stored_claim, "", stored_now, stored_now]
+    parameters = [scope, key, fingerprint, in_flight, stored_uuid(claim), "", stored_now, stored_now]
     with contextlib.ExitStack() as stack:
         if not transaction.get_autocommit():
             stack.enter_context(transaction.atomic(durable=True))
         with connection.cursor() as cursor:
-            cursor.execute(insert, parameters)
+            cursor.execute(claim_statements(connection.vendor).insert, parameters)
             row = cursor.fetchone()
     return row[0] if row else None
 
 
 def kept_record(scope: str, key: str) -> IdempotencyRecord | None:
-    _insert, select = claim_statements(connection.vendor)
+    select = claim_statements(connection.vendor).select
     return next(iter(IdempotencyRecord.objects.raw(select, [scope, key])), None)
 
 
@@ -286,20 +300,25 @@ def settle(held: Claim, response: HttpResponse, keep: bool, wrote: bool = False)
     `wrote`: the request stored an event, so an outage it met afterwards is kept (see RELEASED_STATUSES).
     """
     keep = keep or (wrote and outage_answer(response))
-    mine = IdempotencyRecord.objects.filter(pk=held.record_id, claim=held.token)
     try:
         if keep and not getattr(response, "streaming", False):
-            kept = mine.update(
-                state=IdempotencyRecord.State.COMPLETED,
-                status=response.status_code,
-                body=bytes(response.content),
-                content_type=response.get("Content-Type", ""),
-                completed_at=timezone.now(),
-            )
-            if not kept:
-                logger.warning("An answer was not kept: another request took its idempotency key over")
+            parameters = [
+                IdempotencyRecord.State.COMPLETED.value,
+                response.status_code,
+                bytes(response.content),
+                response.get("Content-Type", ""),
+                connection.ops.adapt_datetimefield_value(timezone.now()),
+                held.record_id,
+                stored_uuid(held.token),
+            ]
+            with connection.cursor() as cursor:
+                cursor.execute(claim_statements(connection.vendor).keep, parameters)
+                if cursor.rowcount != 1:
+                    logger.warning("An answer was not kept: another request took its idempotency key over")
         else:
-            mine.filter(state=IdempotencyRecord.State.IN_FLIGHT).delete()
+            IdempotencyRecord.objects.filter(
+                pk=held.record_id, claim=held.token, state=IdempotencyRecord.State.IN_FLIGHT
+            ).delete()
     except DatabaseError:
         logger.exception("Could not settle an idempotency key; it is freed after the in-flight timeout")
 
