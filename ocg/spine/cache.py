@@ -1,13 +1,14 @@
 """Django's Redis cache backend with one Redis client (and connection pool) per process.
 
-Django builds a cache object per request context (under ASGI each request gets its own) and
-RedisCache builds its client, pools included, per cache object: every request opened a fresh
-Redis connection. Sharing the client restores connection reuse; redis-py's pool is thread-safe.
+Django builds a cache object per thread and per async context (each HTTP thread, each socket consumer's
+thread hop, each Celery worker thread) and RedisCache builds its client, pools included, per cache object:
+each of them opened Redis connections of its own. Sharing the client restores connection reuse; redis-py's
+pool is thread-safe.
 
-Under ASGI each request in flight runs its sync code on a thread of its own, so a burst of requests
-(200 checkouts at once) asks for more connections than the pool's limit (redis-py's default, 100):
-its plain pool then raises MaxConnectionsError, a 500. The pool here is a blocking one of the same
-size: past the limit a request waits for a free connection instead.
+A burst of work on many threads at once (socket servers, followers, HTTP threads) can ask for more
+connections than the pool's limit (redis-py's default, 100): its plain pool then raises
+MaxConnectionsError, a 500. The pool here is a blocking one of the same size: past the limit a caller
+waits for a free connection instead.
 
 Django's client also builds a `redis.Redis` object around the pool for every cache call; redis-py's
 constructor sets up its command tables each time (about 0.2 ms, most of what a signed-in request's token
